@@ -1,0 +1,70 @@
+// `list`: one row per stored call, filtered by time and text.
+import Table from 'cli-table3';
+import { summarizeCall, type CallSummary } from '../../dialogue/summary.js';
+import { nowInstant, parseTimeArg } from '../../model/time.js';
+import { parseCallFile } from '../../store/store.js';
+import { promises as fsp } from 'node:fs';
+import { colorEnabled, UsageError, writeOut } from '../output.js';
+import { openStore } from './common.js';
+
+export interface ListFilter {
+  since?: bigint;
+  until?: bigint;
+  text?: string;
+}
+
+export function matchesFilter(s: CallSummary, f: ListFilter): boolean {
+  if (f.since !== undefined && BigInt(s.last_ts) < f.since) return false;
+  if (f.until !== undefined && BigInt(s.first_ts) > f.until) return false;
+  if (f.text) {
+    const hay = [s['call-id'], s.from ?? '', s.to ?? '', s.method ?? '', s.reason ?? '', ...s.capture_points].join('\n').toLowerCase();
+    if (!hay.includes(f.text.toLowerCase())) return false;
+  }
+  return true;
+}
+
+export function parseListFilter(argv: Record<string, unknown>): ListFilter {
+  const now = nowInstant();
+  const f: ListFilter = { text: argv.filter as string | undefined };
+  for (const key of ['since', 'until'] as const) {
+    const v = argv[key] as string | undefined;
+    if (v === undefined) continue;
+    const t = parseTimeArg(v, now);
+    if (t === undefined) throw new UsageError(`--${key} wants a time (RFC 3339, YYYY-MM-DD, epoch seconds) or a duration ago (1d, 2h), not '${v}'`);
+    f[key] = t;
+  }
+  return f;
+}
+
+export async function run(argv: Record<string, unknown>): Promise<number> {
+  const store = openStore(argv, false);
+  const filter = parseListFilter(argv);
+  const limit = argv.limit as number | undefined;
+  const rows: CallSummary[] = [];
+  for await (const path of store.callFiles()) {
+    let text: string;
+    try { text = await fsp.readFile(path, 'utf8'); } catch { continue; } // deleted by logrotate meanwhile
+    const { chunks } = parseCallFile(text);
+    const callId = chunks[0]?.['call-id'] ?? 'undefined';
+    const s = summarizeCall(callId, chunks);
+    if (s && matchesFilter(s, filter)) rows.push(s);
+  }
+  rows.sort((a, b) => (BigInt(a.first_ts) < BigInt(b.first_ts) ? -1 : BigInt(a.first_ts) > BigInt(b.first_ts) ? 1 : a['call-id'].localeCompare(b['call-id'])));
+  const shown = limit !== undefined ? rows.slice(0, limit) : rows;
+  await writeOut(renderList(shown, String(argv.format ?? 'table'), colorEnabled()));
+  return 0;
+}
+
+export function renderList(rows: CallSummary[], format: string, color: boolean): string {
+  if (format === 'json') return JSON.stringify(rows) + '\n';
+  if (format === 'ndjson') return rows.map((r) => JSON.stringify(r) + '\n').join('');
+  const t = new Table({
+    head: ['Call-ID', 'first (UTC)', 'last (UTC)', 'from', 'to', 'method', 'status', 'msgs', 'capture points'],
+    style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
+  });
+  for (const r of rows) {
+    t.push([r['call-id'], r.first.replace('T', ' ').slice(0, 23), r.last.replace('T', ' ').slice(0, 23), r.from ?? '', r.to ?? '', r.method ?? '',
+      r.status !== undefined ? `${r.status} ${r.reason ?? ''}`.trim() : '', String(r.messages), r.capture_points.join('\n')]);
+  }
+  return t.toString() + '\n' + `${rows.length} call${rows.length === 1 ? '' : 's'}\n`;
+}

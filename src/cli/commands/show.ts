@@ -1,0 +1,55 @@
+// `show CALLID`: read the call, build its dialogue, draw it.
+import { buildDialogue } from '../../dialogue/build.js';
+import { chunkToJson } from '../../model/chunk.js';
+import type { Dialogue } from '../../dialogue/types.js';
+import { renderJson, renderNdjson } from '../../render/json.js';
+import { renderTable } from '../../render/table.js';
+import { renderLadder } from '../../render/ladder.js';
+import { colorEnabled, CommandError, diag, writeOut } from '../output.js';
+import { openStore, parseAliases } from './common.js';
+import type { Store } from '../../store/store.js';
+import type { Chunk } from '../../model/chunk.js';
+
+export async function loadCall(store: Store, callId: string): Promise<Chunk[]> {
+  const r = await store.readCall(callId);
+  if (!r || r.chunks.length === 0) throw new CommandError(`no call with Call-ID '${callId}' in ${store.root}`);
+  if (r.badLines > 0) diag(`show: ${r.badLines} unreadable line(s) in the call file skipped (a writer killed mid-line?)`);
+  return r.chunks;
+}
+
+export function inspectObject(callId: string, d: Dialogue, analysis: unknown[] = []): Record<string, unknown> {
+  return {
+    'call-id': callId,
+    messages: d.messages.map((m) => {
+      const o = chunkToJson(m.chunk);
+      delete o['call-id'];
+      return o;
+    }),
+    dialog_entities: d.entities,
+    analysis,
+  };
+}
+
+export async function run(argv: Record<string, unknown>): Promise<number> {
+  const callId = String(argv['call-id']);
+  const store = openStore(argv, false);
+  const chunks = await loadCall(store, callId);
+  const dialogue = buildDialogue(chunks, { kazoo: Boolean(argv.kazoo), refParser: argv['ref-parser'] as string | undefined });
+  if (argv.inspect) {
+    await writeOut(JSON.stringify(inspectObject(callId, dialogue)) + '\n');
+    return 0;
+  }
+  const color = colorEnabled();
+  switch (argv.format) {
+    case 'json': await writeOut(renderJson(dialogue)); break;
+    case 'ndjson': await writeOut(renderNdjson(dialogue)); break;
+    case 'table': await writeOut(renderTable(dialogue, { color })); break;
+    default:
+      await writeOut(renderLadder(dialogue, {
+        color, ascii: Boolean(argv.ascii), raw: Boolean(argv.raw),
+        width: (argv.width as number | undefined) ?? process.stdout.columns ?? 120,
+        aliases: parseAliases(argv.alias),
+      }));
+  }
+  return 0;
+}

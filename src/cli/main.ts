@@ -1,0 +1,111 @@
+// Command-line entry: flags are parsed here, each command's work is loaded lazily so that
+// `--help` and `show` start fast.
+import yargs, { type Argv } from 'yargs';
+import { diag, UsageError, CommandError } from './output.js';
+import { StoreError } from '../store/store.js';
+
+export interface GlobalArgs {
+  store?: string;
+}
+
+type Handler = (argv: Record<string, unknown>) => Promise<number | void>;
+
+function lazy(load: () => Promise<{ run: Handler }>): (argv: Record<string, unknown>) => Promise<void> {
+  return async (argv) => {
+    const mod = await load();
+    const code = await mod.run(argv);
+    if (typeof code === 'number') process.exitCode = code;
+  };
+}
+
+export function buildCli(args: string[]): Argv {
+  return yargs(args)
+    .scriptName('call-inspector')
+    .usage('$0 <command> [options]\n\nSIP call forensics: ingest logs, captures and HEP; show a call reordered across skewed clocks.')
+    .option('store', {
+      type: 'string',
+      describe: 'store directory (default $CALL_INSPECTOR_STORE, else $XDG_DATA_HOME/call-inspector)',
+      global: true,
+    })
+    .command('ingest <inputs..>', 'read log files, captures or chunk JSON into the store', (y) => y
+      .positional('inputs', { describe: 'files, directories, globs, or - for stdin', type: 'string', array: true })
+      .option('format', { type: 'string', describe: 'force the input format', choices: ['kamailio', 'kamailio-sipdump', 'freeswitch', 'pcap', 'pcapng', 'hep', 'chunks'] })
+      .option('node-address', { type: 'string', describe: 'IP:PORT of the node that wrote a log (fills the side of src/dst the log does not name)' })
+      .option('parser', { type: 'string', describe: 'capture point name for every chunk (default: the input\'s absolute path)' })
+      .option('date', { type: 'string', describe: 'YYYY-MM-DD for trace stamps that carry only a time of day' })
+      .option('year', { type: 'number', describe: 'year for BSD syslog stamps (default: from the file\'s modification time)' })
+      .option('utc-offset', { type: 'string', describe: 'zone of zone-less log times, e.g. +02:00 (default: this machine\'s zone)' })
+      .option('full', { type: 'boolean', default: false, describe: 'ignore saved positions and read inputs from the start (still no duplicates)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON on stdout' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no per-input summary lines on stderr' })
+      .example('$0 ingest /var/log/kamailio.log --node-address 10.0.0.1:5060', 'a Kamailio log; src/dst default to the proxy\'s address')
+      .example('$0 ingest \'captures/*.pcap\' freeswitch.log', 'captures and a FreeSWITCH log in one go')
+      .example('$0 ingest --json /var/log/kamailio.log | jq .totals', 'the summary for scripts'),
+    lazy(() => import('./commands/ingest.js')))
+    .command('show <call-id>', 'print one call\'s dialogue, in order', (y) => y
+      .positional('call-id', { type: 'string', describe: 'the Call-ID' })
+      .option('format', { alias: 'f', type: 'string', default: 'ladder', choices: ['json', 'ndjson', 'table', 'ladder', 'html'], describe: 'output format' })
+      .option('related', { type: 'boolean', default: false, describe: 'follow related legs (X-CID, correlation id, Session-ID, …)' })
+      .option('inspect', { type: 'boolean', default: false, describe: 'print the original\'s inspect_call_id object' })
+      .option('kazoo', { type: 'boolean', default: false, describe: 'order exactly as Kazoo\'s call_inspector did' })
+      .option('ref-parser', { type: 'string', describe: 'the capture point whose clock is the reference' })
+      .option('alias', { type: 'string', array: true, describe: 'name an entity: IP:PORT=NAME (repeatable) or a file of such lines' })
+      .option('raw', { type: 'boolean', default: false, describe: 'ladder: print each message under its arrow' })
+      .option('ascii', { type: 'boolean', default: false, describe: 'ladder: plain ASCII only' })
+      .option('width', { type: 'number', describe: 'ladder: width in columns (default: the terminal\'s)' })
+      .example('$0 show 63-6680@10.26.0.101', 'the ladder of one call')
+      .example('$0 show -f json 63-6680@10.26.0.101 | jq \'.[].label\'', 'the original\'s callid_details JSON')
+      .example('$0 show -f html CALLID > call.html', 'a self-contained HTML ladder'),
+    lazy(() => import('./commands/show.js')))
+    .command('list', 'list the stored calls', (y) => y
+      .option('format', { alias: 'f', type: 'string', default: 'table', choices: ['table', 'json', 'ndjson'], describe: 'output format' })
+      .option('since', { type: 'string', describe: 'calls active after this time (RFC 3339, YYYY-MM-DD, epoch, or 1d/2h ago)' })
+      .option('until', { type: 'string', describe: 'calls active before this time' })
+      .option('filter', { alias: 'grep', type: 'string', describe: 'text to look for in Call-ID, From, To, capture points' })
+      .option('limit', { type: 'number', describe: 'at most this many calls' })
+      .example('$0 list --since 1d', 'calls of the last day')
+      .example('$0 list -f json | jq -r \'.[]["call-id"]\'', 'Call-IDs for scripts'),
+    lazy(() => import('./commands/list.js')))
+    .command('flush [call-id]', 'delete one call, old calls, or everything from the store', (y) => y
+      .positional('call-id', { type: 'string', describe: 'the Call-ID to delete' })
+      .option('older-than', { type: 'string', describe: 'delete calls not written for this long (7d, 12h)' })
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask before deleting everything' })
+      .example('$0 flush 63-6680@10.26.0.101', 'delete one call')
+      .example('$0 flush --older-than 7d', 'retention, from cron')
+      .example('$0 flush --yes', 'delete every call'),
+    lazy(() => import('./commands/flush.js')))
+    .demandCommand(1, 'Say which command to run (see --help).')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('help', 'h')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .epilogue('Exit status: 0 ok, 1 failure, 2 usage error. Data goes to stdout, diagnostics to stderr.')
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    });
+}
+
+export async function main(args: string[]): Promise<number> {
+  try {
+    await buildCli(args).parseAsync();
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      diag(`call-inspector: ${e.message}\nTry 'call-inspector --help'.`);
+      return 2;
+    }
+    if (e instanceof CommandError) {
+      diag(`call-inspector: ${e.message}`);
+      return e.exitCode;
+    }
+    if (e instanceof StoreError) {
+      diag(`call-inspector: ${e.message}`);
+      return 1;
+    }
+    diag(`call-inspector: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,77 @@
+// One line per call for `list`: who called whom, when, how it ended. Pure, from chunks.
+import type { Chunk } from '../model/chunk.js';
+import { toIso } from '../model/time.js';
+
+export interface CallSummary {
+  'call-id': string;
+  first: string;
+  last: string;
+  /** First and last collector times, Unix ns as decimal strings (exact, sortable). */
+  first_ts: string;
+  last_ts: string;
+  from?: string;
+  to?: string;
+  method?: string;
+  /** Final status of the initial request (highest-CSeq final response to its method), if seen. */
+  status?: number;
+  reason?: string;
+  messages: number;
+  capture_points: string[];
+}
+
+function uriOf(headerValue: string | undefined): string | undefined {
+  if (!headerValue) return undefined;
+  const m = /<([^>]*)>/.exec(headerValue);
+  const uri = (m ? m[1]! : headerValue.split(';')[0]!).trim();
+  return uri.replace(/^sips?:/i, '');
+}
+
+function rawHeader(c: Chunk, names: string[]): string | undefined {
+  for (const line of c.raw) {
+    if (line === '') break;
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (names.includes(name)) return line.slice(colon + 1).trim();
+  }
+  return undefined;
+}
+
+export function summarizeCall(callId: string, chunks: Chunk[]): CallSummary | undefined {
+  if (chunks.length === 0) return undefined;
+  let first = chunks[0]!, last = chunks[0]!;
+  for (const c of chunks) {
+    if (BigInt(c.ref_ts) < BigInt(first.ref_ts)) first = c;
+    if (BigInt(c.ref_ts) > BigInt(last.ref_ts)) last = c;
+  }
+  const sorted = [...chunks].sort((a, b) => (BigInt(a.ref_ts) < BigInt(b.ref_ts) ? -1 : BigInt(a.ref_ts) > BigInt(b.ref_ts) ? 1 : 0));
+  const initial = sorted.find((c) => c.kind === 'sip' && c.status === undefined && c.method !== undefined && c.method !== 'ACK')
+    ?? sorted.find((c) => c.kind === 'sip');
+  const method = initial?.method ?? initial?.cseq_method;
+  let status: number | undefined, reason: string | undefined;
+  if (initial && method) {
+    // The final response to the initial request's method with the highest CSeq of that method
+    // from the caller's side (a challenged INVITE is re-sent with a higher CSeq).
+    let best: Chunk | undefined;
+    for (const c of sorted) {
+      if (c.status === undefined || c.status < 200 || c.cseq_method !== method) continue;
+      if (initial.from_tag && c.from_tag && c.from_tag !== initial.from_tag) continue;
+      // Highest CSeq wins; for the same CSeq the first final response seen (relayed copies follow).
+      if (!best || (c.cseq_num ?? 0) > (best.cseq_num ?? 0)) best = c;
+    }
+    status = best?.status;
+    reason = best?.reason;
+  }
+  const from = initial ? uriOf(rawHeader(initial, ['from', 'f'])) : undefined;
+  const to = initial ? uriOf(rawHeader(initial, ['to', 't'])) : undefined;
+  return {
+    'call-id': callId,
+    first: toIso(BigInt(first.ref_ts)),
+    last: toIso(BigInt(last.ref_ts)),
+    first_ts: first.ref_ts,
+    last_ts: last.ref_ts,
+    from, to, method, status, reason,
+    messages: chunks.length,
+    capture_points: [...new Set(chunks.map((c) => c.parser))].sort(),
+  };
+}

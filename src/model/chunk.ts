@@ -1,0 +1,183 @@
+// The chunk: one SIP message (or one Kamailio log transaction) as seen by one capture point.
+// The single currency between every input and every output (KAZOO.md §2). The first nine keys
+// are the original's, in its order and with its JSON types; the rest are ours.
+import { createHash } from 'node:crypto';
+import { formatShortest, fromGregorian, toGregorian, toIso, type Instant } from './time.js';
+
+export const STORE_FORMAT_VERSION = 1;
+
+export type ChunkKind = 'sip' | 'log';
+
+export interface CaptureInfo {
+  /** The HEP sender's address (outer source), for packets received as HEP. */
+  sender?: string;
+  hep_version?: number;
+  capture_id?: number;
+  node?: string;
+  correlation_id?: string;
+  vlan?: number;
+}
+
+export interface SourcePosition {
+  /** Byte offset of the unit (line, block, record) in the input file. */
+  offset?: number;
+  /** 1-based frame number in a capture file. */
+  frame?: number;
+  /** 1-based line number in a log file. */
+  line?: number;
+}
+
+export interface Chunk {
+  'call-id'?: string;
+  /** Node clock, Gregorian seconds (number). */
+  timestamp: number;
+  /** Collector clock, Gregorian seconds (string, always with a fraction). */
+  ref_timestamp: string;
+  label?: string;
+  raw: string[];
+  src?: string;
+  dst?: string;
+  /** The capture point: a log file's absolute path, a capture file, or a HEP sender. */
+  parser: string;
+  c_seq?: string;
+  // ---- extensions ----
+  /** Stable identity of this observation: md5(parser, node time, content hash), 16 hex. */
+  id: string;
+  kind: ChunkKind;
+  /** Node time, integer nanoseconds since the Unix epoch, as a decimal string (exact). */
+  ts: string;
+  /** Collector time, integer nanoseconds since the Unix epoch, as a decimal string. */
+  ref_ts: string;
+  /** ISO 8601 UTC forms of ts and ref_ts. */
+  time: string;
+  ref_time: string;
+  transport?: string;
+  method?: string;
+  status?: number;
+  reason?: string;
+  cseq_num?: number;
+  cseq_method?: string;
+  branch?: string;
+  from_tag?: string;
+  to_tag?: string;
+  /** Content hash ignoring what capture points change (line ends, trace headers). */
+  hash: string;
+  source?: SourcePosition;
+  capture?: CaptureInfo;
+  /** Notes: truncated, parse-error, receiver-time, retransmission, … */
+  flags?: string[];
+}
+
+export function nodeTime(c: Chunk): Instant {
+  return BigInt(c.ts);
+}
+
+export function refTime(c: Chunk): Instant {
+  return BigInt(c.ref_ts);
+}
+
+export function md5hex(text: string | Buffer): string {
+  return createHash('md5').update(text).digest('hex');
+}
+
+export function chunkId(parser: string, ts: Instant, hash: string): string {
+  return md5hex(`${parser}\u0000${ts}\u0000${hash}`).slice(0, 16);
+}
+
+/** The key order of our JSON output: the original's nine first (KAZOO.md §2.3). */
+const KEY_ORDER: (keyof Chunk)[] = [
+  'call-id', 'timestamp', 'ref_timestamp', 'label', 'raw', 'src', 'dst', 'parser', 'c_seq',
+  'id', 'kind', 'ts', 'ref_ts', 'time', 'ref_time', 'transport', 'method', 'status', 'reason',
+  'cseq_num', 'cseq_method', 'branch', 'from_tag', 'to_tag', 'hash', 'source', 'capture', 'flags',
+];
+
+/** A plain object with keys in canonical order, undefined values omitted (as the original did). */
+export function chunkToJson(c: Chunk): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of KEY_ORDER) {
+    const v = c[k];
+    if (v === undefined) continue;
+    if (k === 'flags' && Array.isArray(v) && v.length === 0) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export function encodeChunk(c: Chunk): string {
+  return JSON.stringify(chunkToJson(c));
+}
+
+/** Times for a chunk's four time keys from node and collector instants. */
+export function timeFields(node: Instant, ref: Instant): Pick<Chunk, 'timestamp' | 'ref_timestamp' | 'ts' | 'ref_ts' | 'time' | 'ref_time'> {
+  return {
+    timestamp: toGregorian(node),
+    ref_timestamp: formatShortest(toGregorian(ref)),
+    ts: node.toString(),
+    ref_ts: ref.toString(),
+    time: toIso(node),
+    ref_time: toIso(ref),
+  };
+}
+
+/**
+ * Rebuild a Chunk from JSON: our own output, or the original's (nine keys only). For the
+ * original's chunks the exact times come from the Gregorian values, and the SIP fields are
+ * re-derived from `raw` by the caller (see sip/chunk-builder.ts `enrichFromRaw`).
+ */
+export function chunkFromJson(o: Record<string, unknown>): Chunk | undefined {
+  if (typeof o !== 'object' || o === null) return undefined;
+  if (!Array.isArray(o.raw) && typeof o.label !== 'string') return undefined;
+  const raw = Array.isArray(o.raw) ? o.raw.map((x) => String(x)) : [];
+  let ts: Instant;
+  let refTs: Instant;
+  try {
+    ts = typeof o.ts === 'string' ? BigInt(o.ts) : fromGregorian(o.timestamp as number | string);
+    refTs = typeof o.ref_ts === 'string' ? BigInt(o.ref_ts)
+      : o.ref_timestamp !== undefined ? fromGregorian(o.ref_timestamp as string) : ts;
+  } catch {
+    return undefined;
+  }
+  const timestamp = typeof o.timestamp === 'number' ? o.timestamp : toGregorian(ts);
+  const refText = typeof o.ref_timestamp === 'string' ? o.ref_timestamp
+    : typeof o.ref_timestamp === 'number' ? formatShortest(o.ref_timestamp) : formatShortest(toGregorian(refTs));
+  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  const num = (k: string) => (typeof o[k] === 'number' ? (o[k] as number) : undefined);
+  const parser = str('parser') ?? 'unknown';
+  const hash = str('hash') ?? md5hex(raw.join('\n')).slice(0, 16);
+  const c: Chunk = {
+    'call-id': str('call-id'),
+    timestamp,
+    ref_timestamp: refText,
+    label: str('label'),
+    raw,
+    src: str('src'),
+    dst: str('dst'),
+    parser,
+    c_seq: str('c_seq'),
+    id: str('id') ?? chunkId(parser, ts, hash),
+    kind: o.kind === 'log' ? 'log' : 'sip',
+    ts: ts.toString(),
+    ref_ts: refTs.toString(),
+    time: str('time') ?? toIso(ts),
+    ref_time: str('ref_time') ?? toIso(refTs),
+    transport: str('transport'),
+    method: str('method'),
+    status: num('status'),
+    reason: str('reason'),
+    cseq_num: num('cseq_num'),
+    cseq_method: str('cseq_method'),
+    branch: str('branch'),
+    from_tag: str('from_tag'),
+    to_tag: str('to_tag'),
+    hash,
+    source: typeof o.source === 'object' && o.source !== null ? (o.source as SourcePosition) : undefined,
+    capture: typeof o.capture === 'object' && o.capture !== null ? (o.capture as CaptureInfo) : undefined,
+    flags: Array.isArray(o.flags) ? o.flags.map(String) : undefined,
+  };
+  return c;
+}
+
+export function addFlag(c: Chunk, flag: string): void {
+  if (!c.flags) c.flags = [];
+  if (!c.flags.includes(flag)) c.flags.push(flag);
+}

@@ -1,0 +1,57 @@
+// Batches chunks per call in memory and writes them with one append per call file, so that no
+// file is opened per message. Memory is bounded by maxChunks/maxBytes; `add` tells the caller
+// when to `flush` (and await it) for back-pressure.
+import type { Chunk } from '../model/chunk.js';
+import { callIdOf, type AppendResult, type Store } from './store.js';
+
+export interface SinkTotals {
+  written: number;
+  duplicates: number;
+  calls: Set<string>;
+}
+
+export type FlushListener = (byCall: Map<string, Chunk[]>, result: AppendResult) => Promise<void> | void;
+
+export class ChunkSink {
+  private pending = new Map<string, Chunk[]>();
+  private pendingChunks = 0;
+  private pendingBytes = 0;
+  readonly totals: SinkTotals = { written: 0, duplicates: 0, calls: new Set() };
+  private listeners: FlushListener[] = [];
+
+  constructor(private readonly store: Store, private readonly maxChunks = 20000, private readonly maxBytes = 32 * 1024 * 1024) {}
+
+  /** Called after each batch is written (the list index hooks in here). */
+  onFlush(listener: FlushListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Buffer a chunk; returns true when the buffer is full and the caller should await flush(). */
+  add(chunk: Chunk): boolean {
+    const callId = callIdOf(chunk);
+    let list = this.pending.get(callId);
+    if (!list) { list = []; this.pending.set(callId, list); }
+    list.push(chunk);
+    this.pendingChunks++;
+    for (const line of chunk.raw) this.pendingBytes += line.length + 2;
+    this.totals.calls.add(callId);
+    return this.pendingChunks >= this.maxChunks || this.pendingBytes >= this.maxBytes;
+  }
+
+  get size(): number {
+    return this.pendingChunks;
+  }
+
+  async flush(): Promise<AppendResult> {
+    if (this.pendingChunks === 0) return { written: 0, duplicates: 0, calls: 0 };
+    const batch = this.pending;
+    this.pending = new Map();
+    this.pendingChunks = 0;
+    this.pendingBytes = 0;
+    const r = await this.store.append(batch);
+    this.totals.written += r.written;
+    this.totals.duplicates += r.duplicates;
+    for (const l of this.listeners) await l(batch, r);
+    return r;
+  }
+}
