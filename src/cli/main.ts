@@ -3,6 +3,7 @@
 import yargs, { type Argv } from 'yargs';
 import { diag, UsageError, CommandError } from './output.js';
 import { StoreError } from '../store/store.js';
+import { STDIN_TOKEN } from './commands/common.js';
 
 export interface GlobalArgs {
   store?: string;
@@ -19,7 +20,7 @@ function lazy(load: () => Promise<{ run: Handler }>): (argv: Record<string, unkn
 }
 
 export function buildCli(args: string[]): Argv {
-  return yargs(args)
+  return yargs(args.map((a) => (a === '-' ? STDIN_TOKEN : a)))
     .scriptName('call-inspector')
     .usage('$0 <command> [options]\n\nSIP call forensics: ingest logs, captures and HEP; show a call reordered across skewed clocks.')
     .option('store', {

@@ -3,6 +3,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import { defaultStoreRoot, Store } from '../../store/store.js';
 import { UsageError } from '../output.js';
 
+/** yargs drops a lone '-' (stdin); main.ts carries it through as a token no file name can have. */
+export const STDIN_TOKEN = '\u0000-';
+
 export function storeRoot(argv: Record<string, unknown>): string {
   return typeof argv.store === 'string' && argv.store !== '' ? argv.store : defaultStoreRoot();
 }

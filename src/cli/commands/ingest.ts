@@ -7,7 +7,7 @@ import { ingestInput, type InputSummary } from '../../ingest/ingest.js';
 import { ChunkSink } from '../../store/sink.js';
 import type { InputFormat } from '../../sources/source.js';
 import { diag, formatBytes, ProgressBar, UsageError, writeOut } from '../output.js';
-import { openStore } from './common.js';
+import { openStore, STDIN_TOKEN } from './common.js';
 
 export async function expandInputs(inputs: string[]): Promise<string[]> {
   const out: string[] = [];
@@ -57,7 +57,7 @@ export function summaryLine(s: InputSummary): string {
 }
 
 export async function run(argv: Record<string, unknown>): Promise<number> {
-  const inputs = await expandInputs((argv.inputs as string[]) ?? []);
+  const inputs = await expandInputs(((argv.inputs as string[]) ?? []).map((a) => (a === STDIN_TOKEN ? '-' : a)));
   if (inputs.length === 0) throw new UsageError('no inputs given');
   const nodeAddressText = argv['node-address'] as string | undefined;
   const nodeAddress = nodeAddressText !== undefined ? parseEndpoint(nodeAddressText) : undefined;
