@@ -76,11 +76,19 @@ function v12PayloadStart(buf: Buffer, version: number, addrEnd: number): number 
   if (buf.length < nominal) return -1;
   let p = nominal;
   while (p < buf.length && p < nominal + 2 && buf[p] === 0) p++;
-  if (looksLikeSip(buf, p)) return p;
+  if (looksLikeSip(buf, p)) return tokenStart(buf, p, addrEnd + 10);
   for (let q = addrEnd + 10; q <= addrEnd + 14 && q < buf.length; q++) {
     if (looksLikeSip(buf, q)) return q;
   }
   return -1;
+}
+
+/** Move a start found inside a method token back to the token's first letter ("VITE" of "INVITE" at 28 when the sender wrote a 10-byte time header). */
+function tokenStart(buf: Buffer, p: number, floor: number): number {
+  let q = p;
+  while (q > floor && buf[q - 1]! >= 0x41 && buf[q - 1]! <= 0x5a) q--;
+  // Only the known 10-byte variant: a stray capital in the pad bytes must not extend the method.
+  return q === floor && looksLikeSip(buf, q) ? q : p;
 }
 
 /** HEP3 magic, or a v1/v2 header whose family, size and SIP payload check out (FORMATS.md §1.1). */
