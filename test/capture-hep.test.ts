@@ -4,7 +4,7 @@ import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { decodeHep, hepCapturePoint, hepToChunk, HepStreamFramer, isHepPayload, type HepPacket } from '../src/capture/hep.js';
 import type { Chunk } from '../src/model/chunk.js';
 import { chunk, encodeHep3, ipv4, sipHep3, sipInvite } from './helpers/hep3.js';
-import { corpusFile, corpusSkip } from './helpers/corpus.js';
+import { corpusFile, corpusSkip, fixture } from './helpers/corpus.js';
 import { udpFrames } from './helpers/pcap-walk.js';
 
 const S = 1_000_000_000n;
@@ -389,4 +389,75 @@ test('corpus hep3_compressed: 21 packets = 7 distinct messages ×3, all zlib →
     'REGISTER sip:rcs.st SIP/2.0 192.168.137.247:5060->192.168.137.247:5070',
     'SIP/2.0 200 OK 192.168.137.247:5070->192.168.137.247:5060',
   ]);
+});
+
+// ---- fixtures made by real Kamailio siptrace (fixtures/hep/make-fixtures.sh) ----
+
+const DIALOGUE = [
+  'INVITE 127.0.0.1:25080->127.0.0.1:25060', 'SIP/2.0 100 trying -- your call is important to us 127.0.0.1:25060->127.0.0.1:25080',
+  'INVITE 127.0.0.1:25060->127.0.0.1:25070', 'SIP/2.0 180 Ringing 127.0.0.1:25070->127.0.0.1:25060',
+  'SIP/2.0 180 Ringing 127.0.0.1:25060->127.0.0.1:25080', 'SIP/2.0 200 OK 127.0.0.1:25070->127.0.0.1:25060',
+  'SIP/2.0 200 OK 127.0.0.1:25060->127.0.0.1:25080', 'ACK 127.0.0.1:25080->127.0.0.1:25060',
+  'ACK 127.0.0.1:25060->127.0.0.1:25070', 'BYE 127.0.0.1:25080->127.0.0.1:25060',
+  'BYE 127.0.0.1:25060->127.0.0.1:25070', 'SIP/2.0 200 OK 127.0.0.1:25070->127.0.0.1:25060',
+  'SIP/2.0 200 OK 127.0.0.1:25060->127.0.0.1:25080',
+];
+
+function fixtureChunks(v: number): { chunks: Chunk[]; packets: HepPacket[]; times: bigint[]; payloads: Buffer[] } {
+  const frames = udpFrames(fixture(`hep/kamailio-hepv${v}.pcap`));
+  const chunks: Chunk[] = [], packets: HepPacket[] = [], times: bigint[] = [], payloads: Buffer[] = [];
+  for (const fr of frames) {
+    assert.ok(isHepPayload(fr.payload), `v${v} frame ${fr.frame}`);
+    const p = decoded(fr.payload, fr.time);
+    assert.equal(p.version, v);
+    packets.push(p); times.push(fr.time); payloads.push(fr.payload);
+    chunks.push(asChunk(hepToChunk(p, { parser: hepCapturePoint(fr.srcIp, p), refTime: fr.time, sender: fr.srcIp, frame: fr.frame })));
+  }
+  return { chunks, packets, times, payloads };
+}
+
+const line = (c: Chunk) => `${c.method && c.status === undefined ? c.method : c.label} ${c.src}->${c.dst}`;
+
+test('Kamailio siptrace HEPv1 fixture: the whole call, receiver times', () => {
+  const { chunks, payloads } = fixtureChunks(1);
+  assert.deepEqual(chunks.map(line), DIALOGUE);
+  assert.ok(payloads.every((b) => b[1] === 16)); // Kamailio's hp_l
+  for (const c of chunks) {
+    assert.equal(c.parser, 'hep:127.0.0.1');
+    assert.equal(c.ts, c.ref_ts);
+    assert.ok(c.flags?.includes('receiver-time'));
+    assert.equal(c.capture?.hep_version, 1);
+  }
+});
+
+test('Kamailio siptrace HEPv2 fixture: little-endian time within a few ms of the frame time', () => {
+  const { chunks, packets, times, payloads } = fixtureChunks(2);
+  assert.deepEqual(chunks.map(line), DIALOGUE);
+  for (let i = 0; i < packets.length; i++) {
+    const p = packets[i]!;
+    assert.equal(p.timeSource, 'hep');
+    assert.equal(p.captureId, 1337);
+    assert.ok(!p.flags.includes('hep-v2-be-time'));
+    const lag = Number(times[i]! - p.time!) / 1e6;
+    assert.ok(lag >= 0 && lag < 5, `frame ${i + 1}: ${lag} ms`);
+    // The big-endian reading (what Kazoo and heplify-server do) is decades off.
+    const beSec = payloads[i]!.readUInt32BE(16);
+    assert.ok(Math.abs(beSec - Number(times[i]! / S)) > 365 * 86400);
+    assert.equal(chunks[i]!.parser, 'hep:127.0.0.1#1337');
+    assert.equal(chunks[i]!.flags, undefined);
+  }
+});
+
+test('Kamailio siptrace HEPv3 fixture: the call plus one hlog() LOG chunk, µs times', () => {
+  const { chunks, packets, times } = fixtureChunks(3);
+  const logs = chunks.filter((c) => c.kind === 'log');
+  assert.equal(logs.length, 1);
+  assert.match(logs[0]!.label!, /^\[cfg\] INVITE from sip:sipp@127\.0\.0\.1:25080 to sip:bob@/);
+  assert.equal(logs[0]!['call-id'], chunks[0]!['call-id']);
+  assert.deepEqual(chunks.filter((c) => c.kind === 'sip').map(line), DIALOGUE);
+  for (let i = 0; i < packets.length; i++) {
+    assert.equal(packets[i]!.timeSource, 'hep');
+    const lag = Number(times[i]! - packets[i]!.time!) / 1e6;
+    assert.ok(lag >= 0 && lag < 5, `frame ${i + 1}: ${lag} ms`);
+  }
 });
