@@ -58,12 +58,25 @@ export function buildCli(args: string[]): Argv {
       .example('$0 show -f json 63-6680@10.26.0.101 | jq \'.[].label\'', 'the original\'s callid_details JSON')
       .example('$0 show -f html CALLID > call.html', 'a self-contained HTML ladder'),
     lazy(() => import('./commands/show.js')))
+    .command('analyze <call-id>', 'say what went wrong in a call, where, and which messages show it', (y) => y
+      .positional('call-id', { type: 'string', describe: 'the Call-ID' })
+      .option('format', { alias: 'f', type: 'string', default: 'table', choices: ['table', 'json'], describe: 'output format' })
+      .option('related', { type: 'boolean', default: false, describe: 'analyse the related legs too (as show --related gathers them)' })
+      .example('$0 analyze 85216695-42dcdb1d@192.168.1.2', 'outcome, failing node and leg, findings, timing per hop')
+      .example('$0 analyze -f json CALLID | jq .outcome', '{status, reason, generated_by, failed_leg, …} for scripts'),
+    lazy(() => import('./commands/analyze.js')))
     .command('list', 'list the stored calls', (y) => y
       .option('format', { alias: 'f', type: 'string', default: 'table', choices: ['table', 'json', 'ndjson'], describe: 'output format' })
       .option('since', { type: 'string', describe: 'calls active after this time (RFC 3339, YYYY-MM-DD, epoch, or 1d/2h ago)' })
       .option('until', { type: 'string', describe: 'calls active before this time' })
       .option('filter', { alias: 'grep', type: 'string', describe: 'text to look for in Call-ID, From, To, capture points' })
       .option('limit', { type: 'number', describe: 'at most this many calls' })
+      .option('failed', { type: 'boolean', describe: 'only calls whose initial request did not succeed' })
+      .option('status', { type: 'string', array: true, describe: 'final status: 486, or a class such as 4xx (repeatable)' })
+      .option('outcome', { type: 'string', array: true, describe: 'answered, busy, rejected, cancelled, unanswered, timeout, registered, challenged, unknown (repeatable)' })
+      .option('slow-setup', { type: 'string', describe: 'only calls whose setup (INVITE to final answer) took longer than this (3s, 500ms)' })
+      .example('$0 list --since 1d --failed -f json', 'yesterday\'s failed calls, for a cron job')
+      .example('$0 list --status 486 --status 5xx', 'busy or server failures')
       .example('$0 list --since 1d', 'calls of the last day')
       .example('$0 list -f json | jq -r \'.[]["call-id"]\'', 'Call-IDs for scripts'),
     lazy(() => import('./commands/list.js')))
@@ -75,6 +88,11 @@ export function buildCli(args: string[]): Argv {
       .example('$0 flush --older-than 7d', 'retention, from cron')
       .example('$0 flush --yes', 'delete every call'),
     lazy(() => import('./commands/flush.js')))
+    .command('reindex', 'rebuild the list index from the call files', (y) => y
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress or summary on stderr' })
+      .example('$0 reindex', 'after upgrading, or if list looks wrong'),
+    lazy(() => import('./commands/reindex.js')))
     .demandCommand(1, 'Say which command to run (see --help).')
     .strict()
     .recommendCommands()

@@ -5,6 +5,7 @@ import fg from 'fast-glob';
 import { parseEndpoint } from '../../model/address.js';
 import { ingestInput, type InputSummary } from '../../ingest/ingest.js';
 import { ChunkSink } from '../../store/sink.js';
+import { callIndexListener } from '../../store/call-index/index.js';
 import type { InputFormat } from '../../sources/source.js';
 import { diag, formatBytes, ProgressBar, UsageError, writeOut } from '../output.js';
 import { openStore, STDIN_TOKEN } from './common.js';
@@ -69,6 +70,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const utcOffsetMinutes = parseUtcOffset(argv['utc-offset'] as string | undefined);
   const store = openStore(argv, true);
   const sink = new ChunkSink(store);
+  sink.onFlush(callIndexListener(store));
   const bar = new ProgressBar();
   const quiet = Boolean(argv.quiet);
   const summaries: InputSummary[] = [];

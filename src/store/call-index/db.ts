@@ -1,0 +1,112 @@
+// The list index: one SQLite database under <store>/.index/ (a dot-directory, so the logrotate
+// glob <root>/*/*/* never matches it), holding one summary row per call. The md5 call files stay
+// the source of truth; every row can be recomputed from its file (`reindex`).
+//
+// Why SQLite (better-sqlite3): several processes (ingest from cron, a long-running listen) update
+// the index at once; SQLite's WAL gives them atomic, serialised upserts and readers that never
+// block, and B-tree indexes answer time ranges on a million rows in milliseconds (figures in
+// bench/README.md). The module is loaded lazily, only by the commands that touch the index.
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { INDEX_DIR } from '../layout.js';
+
+export type Database = BetterSqlite3.Database;
+
+/** Bumped when the schema or the meaning of a row changes: an older index is rebuilt. */
+export const INDEX_SCHEMA_VERSION = 1;
+export const INDEX_FILE = 'calls.sqlite';
+
+export function indexPath(storeRoot: string): string {
+  return join(storeRoot, INDEX_DIR, INDEX_FILE);
+}
+
+let driver: typeof BetterSqlite3 | null | undefined;
+
+/** The SQLite driver, or undefined when the native module is not installed or does not load. */
+export function loadDriver(): typeof BetterSqlite3 | undefined {
+  if (driver === undefined) {
+    if (process.env.CALL_INSPECTOR_INDEX === 'off') return undefined;
+    try {
+      driver = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+    } catch {
+      driver = null;
+    }
+  }
+  return driver ?? undefined;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS calls (
+  hash     TEXT PRIMARY KEY,   -- md5 hex of the Call-ID: the call file's layout key
+  call_id  TEXT NOT NULL,
+  first_ts INTEGER NOT NULL,   -- Unix ns of the first and last collector times
+  last_ts  INTEGER NOT NULL,
+  status   INTEGER,            -- final status of the initial request
+  size     INTEGER NOT NULL,   -- bytes of the call file the row was computed from
+  ino      TEXT NOT NULL,      -- its inode: a file deleted and re-created is a new file
+  summary  TEXT NOT NULL       -- the CallSummary as JSON, exactly what list prints
+);
+CREATE INDEX IF NOT EXISTS calls_first ON calls(first_ts);
+CREATE INDEX IF NOT EXISTS calls_last ON calls(last_ts);
+`;
+
+function configure(db: Database): void {
+  db.pragma('busy_timeout = 30000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+}
+
+/**
+ * Open the index of a store. With `create`, a missing index is created (and a corrupt one or one
+ * of another schema version is replaced by an empty one); without, a missing index gives
+ * undefined. The caller decides whether an index is trustworthy from `isComplete`.
+ */
+export function openIndex(storeRoot: string, opts: { create: boolean }): Database | undefined {
+  const Driver = loadDriver();
+  if (!Driver) return undefined;
+  const path = indexPath(storeRoot);
+  if (!existsSync(path) && !opts.create) return undefined;
+  mkdirSync(join(storeRoot, INDEX_DIR), { recursive: true });
+  let db: Database;
+  try {
+    db = new Driver(path);
+    configure(db);
+    db.exec(SCHEMA);
+  } catch (e) {
+    if (!opts.create) return undefined;
+    // A damaged index is only a cache: drop it and start again (reindex fills it).
+    for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    db = new Driver(path);
+    configure(db);
+    db.exec(SCHEMA);
+  }
+  const version = getMeta(db, 'schema');
+  if (version === undefined) {
+    setMeta(db, 'schema', String(INDEX_SCHEMA_VERSION));
+  } else if (version !== String(INDEX_SCHEMA_VERSION)) {
+    if (!opts.create) { db.close(); return undefined; }
+    db.exec('DELETE FROM calls; DELETE FROM meta;');
+    setMeta(db, 'schema', String(INDEX_SCHEMA_VERSION));
+  }
+  return db;
+}
+
+export function getMeta(db: Database, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function setMeta(db: Database, key: string, value: string): void {
+  db.prepare('INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+}
+
+/**
+ * An index is complete when it was built by `reindex`, or created on a store that had no call
+ * yet and kept up to date by every writer since. Only a complete index may answer `list`.
+ */
+export function isComplete(db: Database): boolean {
+  return getMeta(db, 'complete') === '1';
+}

@@ -1,0 +1,91 @@
+// Answering `list` from the index: the time range (and a text pre-filter) narrow the rows in
+// SQLite; every candidate is checked against its call file (logrotate may have deleted it, a
+// writer without the hook may have grown it) before the caller applies its exact filters.
+import { statSync } from 'node:fs';
+import type { CallSummary } from '../../dialogue/summary.js';
+import { isComplete, openIndex, type Database } from './db.js';
+import { rowFromFile, type CallRow } from './row.js';
+import { writeRows } from './writer.js';
+import type { Store } from '../store.js';
+import { join } from 'node:path';
+
+export interface IndexQuery {
+  /** Calls active at or after / at or before these instants (Unix ns). */
+  since?: bigint;
+  until?: bigint;
+  /** Case-insensitive text the summary must contain (a superset: the caller filters exactly). */
+  text?: string;
+}
+
+export interface IndexAnswer {
+  summaries: CallSummary[];
+  /** Rows dropped because their call file is gone, and rows recomputed because it changed. */
+  pruned: number;
+  refreshed: number;
+}
+
+/**
+ * The SQL LIKE pre-filter is only used where it cannot lose a match: LIKE folds ASCII case only,
+ * and the text is searched in the summary's JSON, where quotes, backslashes and control
+ * characters are escaped.
+ */
+function likePattern(text: string | undefined): string | undefined {
+  if (!text || !/^[\x20-\x7e]+$/.test(text) || /["\\]/.test(text)) return undefined;
+  return '%' + text.replace(/[%_^]/g, (c) => '^' + c) + '%';
+}
+
+function pathOfHash(root: string, hash: string): string {
+  return join(root, hash.slice(0, 2), hash.slice(2, 4), hash.slice(4));
+}
+
+/** Candidates for `list`, or undefined when there is no complete index (the caller scans). */
+export async function queryIndex(store: Store, q: IndexQuery): Promise<IndexAnswer | undefined> {
+  let db: Database | undefined;
+  try {
+    db = openIndex(store.root, { create: false });
+  } catch {
+    return undefined;
+  }
+  if (!db) return undefined;
+  try {
+    if (!isComplete(db)) return undefined;
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (q.since !== undefined) { where.push('last_ts >= @since'); params.since = q.since; }
+    if (q.until !== undefined) { where.push('first_ts <= @until'); params.until = q.until; }
+    const like = likePattern(q.text);
+    if (like) { where.push("summary LIKE @like ESCAPE '^'"); params.like = like; }
+    const sql = `SELECT hash, size, ino, summary FROM calls${where.length ? ' WHERE ' + where.join(' AND ') : ''}`;
+    const rows = db.prepare(sql).all(params) as { hash: string; size: number; ino: string; summary: string }[];
+    const summaries: CallSummary[] = [];
+    const gone: string[] = [];
+    const changed: { hash: string; path: string }[] = [];
+    for (const r of rows) {
+      const path = pathOfHash(store.root, r.hash);
+      let st;
+      try {
+        st = statSync(path, { bigint: true });
+      } catch {
+        gone.push(r.hash); // deleted by logrotate or flush: drops out and is pruned
+        continue;
+      }
+      if (Number(st.size) !== r.size || st.ino.toString() !== r.ino) {
+        changed.push({ hash: r.hash, path });
+        continue;
+      }
+      summaries.push(JSON.parse(r.summary) as CallSummary);
+    }
+    const fresh: CallRow[] = [];
+    for (const c of changed) {
+      const res = await rowFromFile(c.path, c.hash).catch(() => undefined);
+      if (!res) continue;
+      if (res.kind === 'row') { fresh.push(res.row); summaries.push(res.row.summary); } else gone.push(c.hash);
+    }
+    if (gone.length > 0 || fresh.length > 0) {
+      try { writeRows(db, fresh, gone); } catch { /* a read-only store: answer anyway */ }
+    }
+    return { summaries, pruned: gone.length, refreshed: fresh.length };
+  } finally {
+    db.close();
+  }
+}

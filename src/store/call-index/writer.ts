@@ -1,0 +1,126 @@
+// Keeping the index in step with the call files: the ChunkSink hook used by ingest and listen,
+// and the full rebuild used by `reindex`.
+import { existsSync, readdirSync } from 'node:fs';
+import type { Chunk } from '../../model/chunk.js';
+import { callHash } from '../layout.js';
+import type { FlushListener } from '../sink.js';
+import type { Store } from '../store.js';
+import { getMeta, indexPath, openIndex, setMeta, type Database } from './db.js';
+import { hashOfPath, rowFromFile, type CallRow, type RowResult } from './row.js';
+
+/**
+ * Upsert rows. A row replaces the stored one only if it was computed from at least as many bytes
+ * of the same file (or from a new file: logrotate deleted the old one and a writer re-created
+ * it). Call files only grow, so two writers racing on one call can never leave the older view.
+ */
+export function writeRows(db: Database, rows: CallRow[], gone: string[] = []): void {
+  const upsert = db.prepare(`INSERT INTO calls(hash, call_id, first_ts, last_ts, status, size, ino, summary)
+    VALUES (@hash, @callId, @firstTs, @lastTs, @status, @size, @ino, @summary)
+    ON CONFLICT(hash) DO UPDATE SET call_id = excluded.call_id, first_ts = excluded.first_ts, last_ts = excluded.last_ts,
+      status = excluded.status, size = excluded.size, ino = excluded.ino, summary = excluded.summary
+    WHERE excluded.ino <> calls.ino OR excluded.size >= calls.size`);
+  const del = db.prepare('DELETE FROM calls WHERE hash = ?');
+  db.transaction(() => {
+    for (const r of rows) {
+      upsert.run({ hash: r.hash, callId: r.callId, firstTs: r.firstTs, lastTs: r.lastTs, status: r.status, size: r.size, ino: r.ino, summary: JSON.stringify(r.summary) });
+    }
+    for (const h of gone) del.run(h);
+  }).immediate();
+}
+
+/** Compute rows for many files, a few reads at a time (no file opened per message). */
+async function rowsFor(items: { path: string; hash: string; callId?: string }[], concurrency = 16): Promise<{ rows: CallRow[]; gone: string[] }> {
+  const rows: CallRow[] = [];
+  const gone: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const it = items[next++]!;
+      let r: RowResult;
+      try {
+        r = await rowFromFile(it.path, it.hash, it.callId);
+      } catch {
+        continue; // unreadable right now (permissions, EIO): the row stays as it was
+      }
+      if (r.kind === 'row') rows.push(r.row); else gone.push(it.hash);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return { rows, gone };
+}
+
+/**
+ * The ChunkSink.onFlush hook: after each batch is written, recompute the row of every call in
+ * it from the call's whole file. The index is created here only on a store with no call yet (so
+ * it is complete from the start); on an older store without one, nothing is written until
+ * `reindex` builds it, and `list` scans meanwhile. Register it in every command that writes.
+ */
+export function callIndexListener(store: Store): FlushListener {
+  let db: Database | undefined;
+  let createOnFirstFlush = false;
+  if (!existsSync(indexPath(store.root))) {
+    createOnFirstFlush = storeHasNoCalls(store.root);
+  }
+  return async (byCall: Map<string, Chunk[]>) => {
+    if (!db) {
+      if (!createOnFirstFlush && !existsSync(indexPath(store.root))) return;
+      db = openIndex(store.root, { create: true });
+      if (!db) return; // the SQLite module is not available: list scans
+      if (createOnFirstFlush && getMeta(db, 'complete') === undefined) setMeta(db, 'complete', '1');
+    }
+    const items = [...byCall.keys()].map((callId) => ({ path: store.pathOf(callId), hash: callHash(callId), callId }));
+    const { rows, gone } = await rowsFor(items);
+    writeRows(db, rows, gone);
+  };
+}
+
+function storeHasNoCalls(root: string): boolean {
+  // Cheap: the first level holds only dot-entries and the marker until a call is stored.
+  try {
+    return !readdirSync(root).some((n) => /^[0-9a-f]{2}$/.test(n));
+  } catch {
+    return true;
+  }
+}
+
+export interface ReindexProgress {
+  files: number;
+  rows: number;
+  empty: number;
+}
+
+/**
+ * Rebuild the index from the call files, streaming (a batch of rows at a time). While it runs
+ * the index is marked incomplete, so `list` scans instead of answering from a partial index;
+ * writers that run meanwhile keep adding their rows, and rows of calls written before the
+ * scan reaches them are recomputed by the scan.
+ */
+export async function reindexStore(store: Store, onProgress?: (p: ReindexProgress) => void, batchSize = 2000): Promise<ReindexProgress> {
+  const db = openIndex(store.root, { create: true });
+  if (!db) throw new Error('the SQLite module (better-sqlite3) is not installed or does not load: run npm ci');
+  try {
+    setMeta(db, 'complete', '0');
+    db.exec('DELETE FROM calls');
+    const p: ReindexProgress = { files: 0, rows: 0, empty: 0 };
+    let batch: { path: string; hash: string }[] = [];
+    const drain = async () => {
+      const { rows, gone } = await rowsFor(batch);
+      writeRows(db, rows, gone);
+      p.rows += rows.length;
+      p.empty += gone.length;
+      batch = [];
+      onProgress?.(p);
+    };
+    for await (const path of store.callFiles()) {
+      p.files++;
+      batch.push({ path, hash: hashOfPath(path) });
+      if (batch.length >= batchSize) await drain();
+    }
+    await drain();
+    setMeta(db, 'complete', '1');
+    setMeta(db, 'reindexed', new Date().toISOString());
+    return p;
+  } finally {
+    db.close();
+  }
+}
