@@ -1,6 +1,27 @@
 // Horizontal layout of a ladder, in character cells: where each entity's lifeline goes so that
 // every header name and every arrow label fits, and how far labels must be cut to fit a width.
 // Used by the terminal ladder and (in cells of a monospace font) by the HTML page.
+import type { Dialogue, DialogueMessage } from '../dialogue/types.js';
+
+/** The column of a message whose source or destination is not known. */
+export const UNKNOWN_ENTITY = '?';
+
+/** A Kamailio log transaction without addresses: a line across the diagram, not an arrow. */
+export function isAnnotation(m: DialogueMessage): boolean {
+  return m.chunk.kind === 'log' && !m.src && !m.dst;
+}
+
+/** Ladder columns: the dialogue's entities, any endpoint it did not list, then `?` if needed. */
+export function ladderColumns(d: Dialogue): string[] {
+  const entities = [...d.entities];
+  for (const m of d.messages) {
+    if (isAnnotation(m)) continue;
+    for (const e of [m.src, m.dst]) if (e && !entities.includes(e)) entities.push(e);
+  }
+  if (d.messages.some((m) => !isAnnotation(m) && (!m.src || !m.dst)) && !entities.includes(UNKNOWN_ENTITY)) entities.push(UNKNOWN_ENTITY);
+  if (entities.length === 0) entities.push(UNKNOWN_ENTITY);
+  return entities;
+}
 
 export interface LabelSpan {
   /** Columns of the two ends; lo === hi is a self-arrow. */

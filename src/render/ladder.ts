@@ -8,7 +8,7 @@ import type { Dialogue, DialogueMessage } from '../dialogue/types.js';
 import { formatDelta, toIso } from '../model/time.js';
 import { makeChalk } from '../cli/output.js';
 import { kindStyle, messageKind } from './colors.js';
-import { fitLayout, lifelines, SELF_LOOP, type LabelSpan } from './ladder-layout.js';
+import { fitLayout, isAnnotation, ladderColumns, lifelines, SELF_LOOP, UNKNOWN_ENTITY, type LabelSpan } from './ladder-layout.js';
 import { capturePoints, markLegend, markText, messageMarks, shortLabel, type Mark } from './marks.js';
 import { charWidth, displayWidth, escapeText, padStart, truncate } from './text-width.js';
 
@@ -22,9 +22,6 @@ export interface LadderOptions {
   /** Entity (`ip:port`) → name. */
   aliases?: Map<string, string>;
 }
-
-/** The column of a message whose source or destination is not known. */
-export const UNKNOWN_ENTITY = '?';
 
 interface Glyphs {
   life: string; line: string; right: string; left: string;
@@ -81,15 +78,7 @@ export function renderLadder(d: Dialogue, opts: LadderOptions): string {
   const width = opts.width && opts.width > 0 ? opts.width : 120;
   const esc = (s: string) => escapeText(s, ascii);
 
-  // Columns: the dialogue's entities, any endpoint it did not list, then `?` if needed.
-  const entities = [...d.entities];
-  const isAnnotation = (m: DialogueMessage) => m.chunk.kind === 'log' && !m.src && !m.dst;
-  for (const m of d.messages) {
-    if (isAnnotation(m)) continue;
-    for (const e of [m.src, m.dst]) if (e && !entities.includes(e)) entities.push(e);
-  }
-  if (d.messages.some((m) => !isAnnotation(m) && (!m.src || !m.dst)) && !entities.includes(UNKNOWN_ENTITY)) entities.push(UNKNOWN_ENTITY);
-  if (entities.length === 0) entities.push(UNKNOWN_ENTITY);
+  const entities = ladderColumns(d);
   const col = (e: string | undefined) => entities.indexOf(e ?? UNKNOWN_ENTITY);
 
   const top = entities.map((e) => esc(opts.aliases?.get(e) ?? e));
@@ -211,7 +200,7 @@ function rawBlock(m: DialogueMessage, marks: Mark[], esc: (s: string) => string)
     else if (k.type === 'note') out.push(`${ind}# order: ${esc(k.text)}`);
   }
   if (!marks.some((k) => k.type === 'seen') && capturePoints(m).length === 1) out.push(`${ind}# ${esc(m.chunk.parser)}`);
-  for (const line of m.chunk.raw) out.push(ind + esc(line));
+  for (const line of m.chunk.raw) out.push(line === '' ? '' : ind + esc(line));
   out.push('');
   return out;
 }
