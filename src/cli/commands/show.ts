@@ -43,7 +43,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   switch (argv.format) {
     case 'json': await writeOut(renderJson(dialogue)); break;
     case 'ndjson': await writeOut(renderNdjson(dialogue)); break;
-    case 'table': await writeOut(renderTable(dialogue, { color })); break;
+    case 'table': await writeOut(renderTable(dialogue, { color, aliases: parseAliases(argv.alias) })); break;
+    case 'html': {
+      // Loaded only when asked for: the page template is not needed for the common formats.
+      const { renderHtml } = await import('../../render/html.js');
+      await writeOut(renderHtml(dialogue, { aliases: parseAliases(argv.alias) }));
+      break;
+    }
     default:
       await writeOut(renderLadder(dialogue, {
         color, ascii: Boolean(argv.ascii), raw: Boolean(argv.raw),
