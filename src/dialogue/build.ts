@@ -1,30 +1,24 @@
-// Interim ordering until clock-offset estimation lands: best time available (collector time),
-// stably, with the capture point and source position as tie-breakers.
+// The dialogue of a call: observations → capture duplicates dropped → the same message from
+// several capture points merged → clock offsets from shared messages (then from causality for
+// capture points that share none) → causal order on the corrected timeline. Pure and
+// deterministic: the same chunks in any order give the same dialogue.
 import type { Chunk } from '../model/chunk.js';
-import type { Dialogue, DialogueMessage, DialogueOptions } from './types.js';
+import type { Instant } from '../model/time.js';
+import type { CapturePointClock, Dialogue, DialogueMessage, DialogueOptions } from './types.js';
+import { causalConstraints, causalPlacement } from './causality.js';
+import { clockTable, pickReference, sharedClocks } from './clocks.js';
+import { missingParts } from './identity.js';
+import { kazooReorder } from './kazoo.js';
+import { compareChunks, dropCaptureDuplicates, mergeObservations, observe, type MergedMessage } from './merge.js';
+import { causalOrder, type OrderKey } from './order.js';
 
-export function buildDialogue(chunks: Chunk[], _opts: DialogueOptions = {}): Dialogue {
-  const sorted = [...chunks].sort(compareObservations);
-  const messages: DialogueMessage[] = sorted.map((c, index) => ({
-    index, chunk: c, observations: [c], time: BigInt(c.ref_ts), src: c.src, dst: c.dst,
-  }));
-  return {
-    callIds: [...new Set(sorted.map((c) => c['call-id']).filter((x): x is string => x !== undefined))],
-    messages,
-    clocks: [],
-    entities: dialogEntities(messages),
-    duplicatesDropped: 0,
-    notes: [],
-  };
+export function buildDialogue(chunks: Chunk[], opts: DialogueOptions = {}): Dialogue {
+  return opts.kazoo ? kazooDialogue(chunks, opts) : correctedDialogue(chunks, opts);
 }
 
+/** Canonical order of two observations of the same clock: time, capture point, source position, id. */
 export function compareObservations(a: Chunk, b: Chunk): number {
-  const ta = BigInt(a.ref_ts), tb = BigInt(b.ref_ts);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  if (a.parser !== b.parser) return a.parser < b.parser ? -1 : 1;
-  const pa = a.source?.offset ?? a.source?.frame ?? 0, pb = b.source?.offset ?? b.source?.frame ?? 0;
-  if (pa !== pb) return pa - pb;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return compareChunks(a, b);
 }
 
 export function dialogEntities(messages: { src?: string; dst?: string }[]): string[] {
@@ -34,4 +28,111 @@ export function dialogEntities(messages: { src?: string; dst?: string }[]): stri
     if (m.dst) seen.add(m.dst);
   }
   return [...seen];
+}
+
+function callIdsOf(chunks: Chunk[]): string[] {
+  return [...new Set(chunks.map((c) => c['call-id']).filter((x): x is string => x !== undefined))].sort();
+}
+
+function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
+  const notes: string[] = [];
+  const { kept, dropped } = dropCaptureDuplicates(observe(chunks));
+  if (kept.length === 0) return { callIds: [], messages: [], clocks: [], entities: [], duplicatesDropped: 0, notes };
+  const { ref, note } = pickReference(kept, opts.refParser);
+  if (note) notes.push(note);
+  const counts = new Map<string, number>();
+  for (const o of kept) counts.set(o.chunk.parser, (counts.get(o.chunk.parser) ?? 0) + 1);
+  const parsers = [...counts.keys()].sort();
+
+  // Pair copies by position first, estimate clocks, then pair again by corrected time.
+  const first = mergeObservations(kept, ref);
+  const sc1 = sharedClocks(parsers, counts, ref, first);
+  const merged = mergeObservations(kept, ref, sc1.offsets);
+  const sc = sharedClocks(parsers, counts, ref, merged);
+  const compOfParser = new Map<string, string>();
+  for (const c of sc.components) for (const p of c.members) compOfParser.set(p, c.root);
+
+  const timeWith = (offsets: (p: string) => bigint) => merged.map((m) => {
+    let t: Instant | undefined;
+    // A message is sent before it is received: its time is the earliest corrected sighting.
+    for (const o of m.observations) { const x = o.local + offsets(o.chunk.parser); if (t === undefined || x < t) t = x; }
+    return t!;
+  });
+  const compTimes = timeWith((p) => sc.offsets.get(p) ?? 0n);
+  const c0 = causalConstraints(merged, (i) => compTimes[i]!);
+  const placement = causalPlacement(sc.components, (i) => compOfParser.get(merged[i]!.observations[0]!.chunk.parser),
+    (i) => compTimes[i]!, c0);
+  notes.push(...placement.notes);
+  const offsets = new Map<string, bigint>();
+  for (const p of parsers) offsets.set(p, (sc.offsets.get(p) ?? 0n) + (placement.delta.get(compOfParser.get(p)!) ?? 0n));
+  const times = timeWith((p) => offsets.get(p) ?? 0n);
+  const constraints = causalConstraints(merged, (i) => times[i]!);
+
+  const keys: OrderKey[] = merged.map((m, i) => {
+    const c = m.observations[0]!.chunk;
+    return { time: times[i]!, parser: c.parser, pos: c.source?.frame ?? c.source?.line ?? c.source?.offset ?? 0, id: c.id };
+  });
+  const { order, moved, broken } = causalOrder(keys, constraints);
+  if (broken.length) notes.push(`${broken.length} causality constraint(s) contradict each other; broken by time order`);
+
+  const position = new Map<MergedMessage, number>();
+  order.forEach((mi, pos) => position.set(merged[mi]!, pos));
+  const messages: DialogueMessage[] = order.map((mi, index) => {
+    const m = merged[mi]!;
+    const chunk = m.observations[0]!.chunk;
+    const msg: DialogueMessage = { index, chunk, observations: m.observations.map((o) => o.chunk), time: times[mi]!, src: chunk.src, dst: chunk.dst };
+    if (m.retransmissionOf) msg.retransmissionOf = position.get(m.retransmissionOf);
+    const why: string[] = [];
+    if (m.id.annotation) why.push('log annotation (no addresses): placed by its time');
+    else {
+      const missing = missingParts(m.id);
+      if (missing.length) why.push(`no ${missing.join(', ')}: placed by its time only`);
+    }
+    const mv = moved.get(mi);
+    if (mv) why.push(`placed after a message its clock says is later (${mv})`);
+    if (why.length) msg.note = why.join('; ');
+    return msg;
+  });
+
+  const method = new Map<string, CapturePointClock['method']>();
+  const support = new Map<string, number>();
+  for (const comp of sc.components) {
+    for (const p of comp.members) {
+      if (p === comp.root) {
+        const causal = placement.support.get(p) ?? 0;
+        method.set(p, causal > 0 ? 'causal' : 'none');
+        support.set(p, causal);
+      } else {
+        method.set(p, 'shared');
+        support.set(p, sc.support.get(p) ?? 0);
+      }
+    }
+  }
+  if (dropped.length) notes.push(`${dropped.length} capture duplicate(s) dropped (same capture point, same bytes, within 50 ms)`);
+  return {
+    callIds: callIdsOf(kept.map((o) => o.chunk)),
+    messages,
+    clocks: clockTable(parsers, counts, ref, offsets, support, method),
+    entities: dialogEntities(messages),
+    duplicatesDropped: dropped.length,
+    notes,
+  };
+}
+
+function kazooDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
+  const r = kazooReorder(chunks, opts.refParser);
+  const messages: DialogueMessage[] = r.ordered.map((c, index) => ({
+    index, chunk: c, observations: [c], time: BigInt(c.ref_ts), src: c.src, dst: c.dst,
+  }));
+  const counts = new Map<string, number>();
+  for (const c of chunks) counts.set(c.parser, (counts.get(c.parser) ?? 0) + 1);
+  const parsers = [...counts.keys()].sort();
+  return {
+    callIds: callIdsOf(chunks),
+    messages,
+    clocks: r.ref === undefined ? [] : clockTable(parsers, counts, r.ref, new Map(), new Map(), new Map()),
+    entities: dialogEntities(messages),
+    duplicatesDropped: r.dropped,
+    notes: ['Kazoo-compatible order (collector time, CSeq groups as strings, reference capture point as skeleton)', ...r.notes],
+  };
 }

@@ -1,6 +1,9 @@
 // One line per call for `list`: who called whom, when, how it ended. Pure, from chunks.
 import type { Chunk } from '../model/chunk.js';
 import { toIso } from '../model/time.js';
+import { buildDialogue } from './build.js';
+import { analyzeDialogue } from '../analysis/analyze.js';
+import type { FailedLeg, OutcomeKind } from '../analysis/types.js';
 
 export interface CallSummary {
   'call-id': string;
@@ -17,6 +20,16 @@ export interface CallSummary {
   reason?: string;
   messages: number;
   capture_points: string[];
+  /** From the analysis (analysis/outcome.ts), recomputed from the chunks like the rest. */
+  outcome?: OutcomeKind;
+  generated_by?: string;
+  failed_leg?: FailedLeg;
+  /** First INVITE → final response, ms (the --slow-setup measure). */
+  setup_ms?: number;
+  post_dial_delay_ms?: number;
+  /** Errors and warnings the analysis found. */
+  errors?: number;
+  warnings?: number;
 }
 
 function uriOf(headerValue: string | undefined): string | undefined {
@@ -62,6 +75,11 @@ export function summarizeCall(callId: string, chunks: Chunk[]): CallSummary | un
     status = best?.status;
     reason = best?.reason;
   }
+  // The analysis sees hops and attempts: its status is the caller's, where the loop above may
+  // pick a downstream copy; it wins when it has one.
+  const analysis = analyzeDialogue(buildDialogue(chunks), { callId });
+  const o = analysis.outcome;
+  if (o.status !== undefined) { status = o.status; reason = o.reason; }
   const from = initial ? uriOf(rawHeader(initial, ['from', 'f'])) : undefined;
   const to = initial ? uriOf(rawHeader(initial, ['to', 't'])) : undefined;
   return {
@@ -73,5 +91,12 @@ export function summarizeCall(callId: string, chunks: Chunk[]): CallSummary | un
     from, to, method, status, reason,
     messages: chunks.length,
     capture_points: [...new Set(chunks.map((c) => c.parser))].sort(),
+    outcome: o.outcome,
+    generated_by: o.generated_by,
+    failed_leg: o.failed_leg,
+    setup_ms: o.timing.setup_ms ?? o.timing.final_ms,
+    post_dial_delay_ms: o.timing.post_dial_delay_ms,
+    errors: analysis.findings.filter((f) => f.severity === 'error').length,
+    warnings: analysis.findings.filter((f) => f.severity === 'warning').length,
   };
 }

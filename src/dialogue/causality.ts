@@ -1,0 +1,150 @@
+// What must come before what, whatever the clocks say (RFC 3261 §8, §9, §16, §17; RFC 3262):
+// a request precedes its responses on the same hop (matched by the top Via branch); a proxy
+// receives a request before it forwards it (the forwarded copy's Via stack is the received one
+// plus one entry on top) and receives a response before it relays it (one entry fewer); a final
+// response to INVITE precedes its ACK; an INVITE precedes its CANCEL; a reliable provisional
+// response precedes its PRACK; a retransmission follows its original. These constraints fix
+// what the clocks cannot, and bound the offset of a capture point that shares no message with
+// the reference.
+import type { Instant } from '../model/time.js';
+import type { MergedMessage } from './merge.js';
+
+export interface Constraint {
+  before: number;
+  after: number;
+  reason: string;
+}
+
+type Index = Map<string, number[]>;
+
+function push(ix: Index, key: string, i: number): void {
+  const l = ix.get(key);
+  if (l) l.push(i); else ix.set(key, [i]);
+}
+
+const J = (...xs: (string | number | undefined)[]) => xs.map((x) => (x === undefined ? '' : String(x))).join('\u0000');
+
+export function causalConstraints(messages: MergedMessage[], time: (i: number) => Instant): Constraint[] {
+  const out: Constraint[] = [];
+  const seen = new Set<string>();
+  const add = (before: number | undefined, after: number, reason: string) => {
+    if (before === undefined || before === after) return;
+    const k = `${before},${after}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push({ before, after, reason });
+  };
+  const earliest = (l: number[] | undefined, pred: (i: number) => boolean = () => true): number | undefined => {
+    let best: number | undefined;
+    for (const i of l ?? []) {
+      if (!pred(i)) continue;
+      if (best === undefined || time(i) < time(best) || (time(i) === time(best) && i < best)) best = i;
+    }
+    return best;
+  };
+  const reqByTop: Index = new Map(), reqByAddr: Index = new Map(), reqByStack: Index = new Map();
+  const respByStack: Index = new Map(), finals: Index = new Map(), reliable: Index = new Map();
+  messages.forEach((m, i) => {
+    const id = m.id;
+    if (id.callId === undefined || id.cseqNum === undefined) return;
+    if (id.isRequest && id.method) {
+      if (id.vias[0]) push(reqByTop, J(id.callId, id.cseqNum, id.method, id.vias[0]), i);
+      push(reqByAddr, J(id.callId, id.cseqNum, id.method, id.src, id.dst), i);
+      if (id.vias.length) push(reqByStack, J(id.callId, id.cseqNum, id.method, id.vias.join(' ')), i);
+    } else if (id.status !== undefined) {
+      if (id.vias.length) push(respByStack, J(id.callId, id.cseqNum, id.cseqMethod, id.status, id.vias.join(' ')), i);
+      if (id.status >= 200 && id.cseqMethod === 'INVITE') push(finals, J(id.callId, id.cseqNum), i);
+      if (id.rseq !== undefined) push(reliable, J(id.callId, id.cseqNum, id.cseqMethod, id.rseq, id.src, id.dst), i);
+    }
+  });
+  messages.forEach((m, i) => {
+    const id = m.id;
+    if (m.retransmissionOf) add(messages.indexOf(m.retransmissionOf), i, 'retransmission');
+    if (id.callId === undefined || id.cseqNum === undefined) return;
+    if (id.status !== undefined && id.cseqMethod) {
+      // Its request on the same hop: same top Via branch, else reversed addresses (log chunks).
+      const byTop = id.vias[0] ? earliest(reqByTop.get(J(id.callId, id.cseqNum, id.cseqMethod, id.vias[0]))) : undefined;
+      add(byTop ?? earliest(reqByAddr.get(J(id.callId, id.cseqNum, id.cseqMethod, id.dst, id.src))), i, 'request before response');
+    }
+    if (id.isRequest && id.method) {
+      if (id.vias.length >= 2) {
+        add(earliest(reqByStack.get(J(id.callId, id.cseqNum, id.method, id.vias.slice(1).join(' ')))), i, 'received before forwarded');
+      }
+      if (id.method === 'ACK') {
+        const f = finals.get(J(id.callId, id.cseqNum));
+        const byAddr = earliest(f, (j) => messages[j]!.id.src === id.dst && messages[j]!.id.dst === id.src);
+        const byBranch = id.vias[0] ? earliest(f, (j) => messages[j]!.id.vias[0] === id.vias[0]) : undefined;
+        add(byAddr ?? byBranch, i, 'final response before ACK');
+      }
+      if (id.method === 'CANCEL' && id.vias[0]) {
+        add(earliest(reqByTop.get(J(id.callId, id.cseqNum, 'INVITE', id.vias[0]))), i, 'INVITE before CANCEL');
+      }
+      if (id.method === 'PRACK' && id.rack) {
+        add(earliest(reliable.get(J(id.callId, id.rack.cseq, id.rack.method, id.rack.rseq, id.dst, id.src))), i, 'reliable provisional before PRACK');
+      }
+    }
+    if (id.status !== undefined && id.vias.length >= 2 && !m.retransmissionOf) {
+      // The relayed copy of this response (one Via fewer) comes after it.
+      const j = earliest(respByStack.get(J(id.callId, id.cseqNum, id.cseqMethod, id.status, id.vias.slice(1).join(' '))));
+      if (j !== undefined) add(i, j, 'received before relayed');
+    }
+  });
+  return out;
+}
+
+export interface CausalPlacement {
+  /** Shift of each component (by root) on top of its shared-message offsets. */
+  delta: Map<string, bigint>;
+  /** Constraints that bounded each component. */
+  support: Map<string, number>;
+  notes: string[];
+}
+
+/** A nominal processing/transit delay used when only one bound is known. */
+const NOMINAL_GAP_NS = 1_000_000n;
+
+/**
+ * Place components that share no message with the reference: choose the shift closest to zero
+ * (clocks are assumed roughly right unless causality says otherwise) that satisfies every
+ * constraint against already placed components.
+ */
+export function causalPlacement(components: { root: string; members: string[] }[], compOf: (i: number) => string | undefined,
+  time: (i: number) => Instant, constraints: Constraint[]): CausalPlacement {
+  const delta = new Map<string, bigint>();
+  const support = new Map<string, number>();
+  const notes: string[] = [];
+  if (components.length === 0) return { delta, support, notes };
+  delta.set(components[0]!.root, 0n);
+  let pending = components.slice(1).map((c) => c.root);
+  while (pending.length) {
+    let progressed = false;
+    for (const root of pending) {
+      let lo: bigint | undefined, hi: bigint | undefined, n = 0;
+      for (const c of constraints) {
+        const ca = compOf(c.before), cb = compOf(c.after);
+        if (ca === root && cb !== undefined && cb !== root && delta.has(cb)) {
+          const b = time(c.after) + delta.get(cb)! - time(c.before);
+          hi = hi === undefined || b < hi ? b : hi; n++;
+        } else if (cb === root && ca !== undefined && ca !== root && delta.has(ca)) {
+          const b = time(c.before) + delta.get(ca)! - time(c.after);
+          lo = lo === undefined || b > lo ? b : lo; n++;
+        }
+      }
+      if (n === 0) continue;
+      let d: bigint;
+      if ((lo === undefined || lo < 0n) && (hi === undefined || hi > 0n)) d = 0n;
+      else if (lo !== undefined && hi !== undefined) {
+        if (lo >= hi) { d = (lo + hi) / 2n; notes.push(`clock of ${root}: causality bounds conflict; offset set between them`); }
+        else d = hi - lo > 2n * NOMINAL_GAP_NS ? (lo >= 0n ? lo + NOMINAL_GAP_NS : hi - NOMINAL_GAP_NS) : (lo + hi) / 2n;
+      } else if (lo !== undefined) d = lo + NOMINAL_GAP_NS;
+      else d = hi! - NOMINAL_GAP_NS;
+      delta.set(root, d);
+      support.set(root, n);
+      progressed = true;
+    }
+    pending = pending.filter((r) => !delta.has(r));
+    if (!progressed) break;
+  }
+  for (const r of pending) delta.set(r, 0n);
+  return { delta, support, notes };
+}
