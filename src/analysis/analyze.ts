@@ -68,3 +68,22 @@ export function verdictLine(a: Analysis): string {
   if (errors || warnings) parts.push(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
   return parts.join(', ');
 }
+
+/**
+ * The `analysis` array of the original's inspect_call_id object (KAZOO.md §6): its planned
+ * fields (failure_location, reason) filled, with ours beside them.
+ */
+export function inspectAnalysis(a: Analysis): Record<string, unknown>[] {
+  const o = a.outcome;
+  const failed = o.status === undefined || o.status >= 300;
+  return [{
+    failure_location: failed ? o.failed_leg : undefined,
+    reason: o.status !== undefined ? `${o.status} ${o.reason ?? ''}`.trim() : o.outcome,
+    outcome: o.outcome,
+    status: o.status,
+    generated_by: o.generated_by,
+    failed_hop: failed ? o.failed_hop : undefined,
+    timing: o.timing,
+    findings: a.findings,
+  }];
+}

@@ -1,16 +1,25 @@
 // `list`: one row per stored call, filtered by time and text.
 import Table from 'cli-table3';
 import { summarizeCall, type CallSummary } from '../../dialogue/summary.js';
-import { nowInstant, parseTimeArg } from '../../model/time.js';
+import { nowInstant, parseDuration, parseTimeArg } from '../../model/time.js';
 import { parseCallFile } from '../../store/store.js';
 import { promises as fsp } from 'node:fs';
 import { colorEnabled, UsageError, writeOut } from '../output.js';
 import { openStore } from './common.js';
 
+const OUTCOMES = ['answered', 'busy', 'rejected', 'cancelled', 'unanswered', 'timeout', 'registered', 'challenged', 'unknown'];
+
 export interface ListFilter {
   since?: bigint;
   until?: bigint;
   text?: string;
+  /** Only calls whose initial request did not succeed (analysis outcome other than answered/registered). */
+  failed?: boolean;
+  /** Exact codes (486) or classes (4xx). */
+  status?: string[];
+  outcome?: string[];
+  /** Setup (first INVITE → final response) longer than this many ms. */
+  slowSetupMs?: number;
 }
 
 export function matchesFilter(s: CallSummary, f: ListFilter): boolean {
@@ -20,6 +29,13 @@ export function matchesFilter(s: CallSummary, f: ListFilter): boolean {
     const hay = [s['call-id'], s.from ?? '', s.to ?? '', s.method ?? '', s.reason ?? '', ...s.capture_points].join('\n').toLowerCase();
     if (!hay.includes(f.text.toLowerCase())) return false;
   }
+  if (f.failed && (s.outcome === 'answered' || s.outcome === 'registered' || s.outcome === undefined)) return false;
+  if (f.outcome?.length && !f.outcome.includes(s.outcome ?? '')) return false;
+  if (f.status?.length) {
+    const code = s.status === undefined ? '' : String(s.status);
+    if (!f.status.some((p) => (/^[1-6]xx$/i.test(p) ? code[0] === p[0] : code === p))) return false;
+  }
+  if (f.slowSetupMs !== undefined && !((s.setup_ms ?? -1) > f.slowSetupMs)) return false;
   return true;
 }
 
@@ -32,6 +48,17 @@ export function parseListFilter(argv: Record<string, unknown>): ListFilter {
     const t = parseTimeArg(v, now);
     if (t === undefined) throw new UsageError(`--${key} wants a time (RFC 3339, YYYY-MM-DD, epoch seconds) or a duration ago (1d, 2h), not '${v}'`);
     f[key] = t;
+  }
+  if (argv.failed) f.failed = true;
+  const list = (v: unknown) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean));
+  f.status = list(argv.status);
+  for (const p of f.status ?? []) if (!/^([1-6]\d\d|[1-6]xx)$/i.test(p)) throw new UsageError(`--status wants a code (486) or a class (4xx), not '${p}'`);
+  f.outcome = list(argv.outcome);
+  for (const o of f.outcome ?? []) if (!OUTCOMES.includes(o)) throw new UsageError(`--outcome wants one of ${OUTCOMES.join(', ')}, not '${o}'`);
+  if (argv['slow-setup'] !== undefined) {
+    const d = parseDuration(String(argv['slow-setup']));
+    if (d === undefined) throw new UsageError(`--slow-setup wants a duration (3s, 500ms), not '${String(argv['slow-setup'])}'`);
+    f.slowSetupMs = Number(d) / 1e6;
   }
   return f;
 }
@@ -59,12 +86,18 @@ export function renderList(rows: CallSummary[], format: string, color: boolean):
   if (format === 'json') return JSON.stringify(rows) + '\n';
   if (format === 'ndjson') return rows.map((r) => JSON.stringify(r) + '\n').join('');
   const t = new Table({
-    head: ['Call-ID', 'first (UTC)', 'last (UTC)', 'from', 'to', 'method', 'status', 'msgs', 'capture points'],
+    head: ['Call-ID', 'first (UTC)', 'last (UTC)', 'from', 'to', 'method', 'status', 'outcome', 'msgs', 'capture points'],
     style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
   });
   for (const r of rows) {
     t.push([r['call-id'], r.first.replace('T', ' ').slice(0, 23), r.last.replace('T', ' ').slice(0, 23), r.from ?? '', r.to ?? '', r.method ?? '',
-      r.status !== undefined ? `${r.status} ${r.reason ?? ''}`.trim() : '', String(r.messages), r.capture_points.join('\n')]);
+      r.status !== undefined ? `${r.status} ${r.reason ?? ''}`.trim() : '', outcomeCell(r), String(r.messages), r.capture_points.join('\n')]);
   }
   return t.toString() + '\n' + `${rows.length} call${rows.length === 1 ? '' : 's'}\n`;
+}
+
+function outcomeCell(r: CallSummary): string {
+  if (!r.outcome) return '';
+  const by = r.generated_by && (r.status ?? 0) >= 300 ? `\nby ${r.generated_by}` : '';
+  return `${r.outcome}${r.failed_leg ? ` (${r.failed_leg})` : ''}${by}`;
 }

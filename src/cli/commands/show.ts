@@ -9,6 +9,7 @@ import { colorEnabled, CommandError, diag, writeOut } from '../output.js';
 import { openStore, parseAliases } from './common.js';
 import type { Store } from '../../store/store.js';
 import type { Chunk } from '../../model/chunk.js';
+import { analyzeDialogue, inspectAnalysis, verdictLine } from '../../analysis/analyze.js';
 
 export async function loadCall(store: Store, callId: string): Promise<Chunk[]> {
   const r = await store.readCall(callId);
@@ -35,11 +36,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const store = openStore(argv, false);
   const chunks = await loadCall(store, callId);
   const dialogue = buildDialogue(chunks, { kazoo: Boolean(argv.kazoo), refParser: argv['ref-parser'] as string | undefined });
+  // Recomputed from the chunks on every show: never stale (issue 5).
+  const analysis = analyzeDialogue(dialogue, { callId });
   if (argv.inspect) {
-    await writeOut(JSON.stringify(inspectObject(callId, dialogue)) + '\n');
+    await writeOut(JSON.stringify(inspectObject(callId, dialogue, inspectAnalysis(analysis))) + '\n');
     return 0;
   }
   const color = colorEnabled();
+  if (argv.format === 'table' || argv.format === 'ladder' || argv.format === undefined) await writeOut(`verdict: ${verdictLine(analysis)}\n`);
   switch (argv.format) {
     case 'json': await writeOut(renderJson(dialogue)); break;
     case 'ndjson': await writeOut(renderNdjson(dialogue)); break;
