@@ -207,7 +207,7 @@ function rawBlock(m: DialogueMessage, marks: Mark[], esc: (s: string) => string)
 
 function footer(d: Dialogue, chalk: ChalkInstance, used: Set<Mark['type']>, ascii: boolean, esc: (s: string) => string): string[] {
   const out: string[] = [''];
-  out.push(chalk.bold('capture points') + chalk.dim(' (clock offset added to reach the common timeline; support = shared messages or causal bounds behind it)'));
+  out.push(chalk.bold('capture points') + chalk.dim(' (clock offset to the common timeline, method, support, chunks)'));
   if (d.clocks.length) {
     for (const k of d.clocks) {
       out.push(`  ${padStart(formatDelta(k.offset), 11)}  ${k.method.padEnd(9)}  support ${String(k.support).padStart(3)}  ${String(k.chunks).padStart(4)} chunk${k.chunks === 1 ? ' ' : 's'}  ${esc(k.parser)}`);
