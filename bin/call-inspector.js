@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the compiled CLI (npm ci / npm run build produce dist/); no TypeScript at run time.
-import { main } from '../dist/src/cli/main.js';
+// entry.js takes a fast path for --help, --version and show, else loads main.js (yargs).
+import { entry } from '../dist/src/cli/entry.js';
 
-main(process.argv.slice(2)).then((code) => {
+entry(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });
