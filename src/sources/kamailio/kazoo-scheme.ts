@@ -101,8 +101,12 @@ export function parseHop(text: string): { left?: Endpoint; right?: Endpoint } | 
   return left || right ? { left, right } : undefined;
 }
 
-function endpointOf(text: string): Endpoint | undefined {
-  const t = text.trim().split(/\s+/)[0] ?? '';
+/** Socket and URI decorations around an address: "udp:1.2.3.4:5060" ($fs), "sip:user@1.2.3.4:5060;lr" ($du). */
+const ADDRESS_SCHEME = /^(?:(?:udp|tcp|tls|sctp|wss|ws|sips?):)+/i;
+
+export function endpointOf(text: string): Endpoint | undefined {
+  let t = text.trim().split(/\s+/)[0] ?? '';
+  t = t.replace(/^<|>$/g, '').replace(ADDRESS_SCHEME, '').replace(/^[^@\[\]]*@/, '').replace(/[;?].*$/, '');
   if (t === '') return undefined;
   const e = parseEndpoint(t);
   if (e) return e;
@@ -117,12 +121,26 @@ function endpointOf(text: string): Endpoint | undefined {
 }
 
 const RE_SOURCE = /^source (.+)$/i;
+
+/** The address Kamailio states for itself in a transaction: `source a:p -> R:Q`'s R:Q, or `pass|S:T -> D:U`'s S:T. */
+export function statedSelfAddress(t: Transaction): Endpoint | undefined {
+  for (const l of t.lines) {
+    const source = l.tag === 'log' ? RE_SOURCE.exec(l.text) : null;
+    const hop = source ? parseHop(source[1]!) : l.tag === 'pass' ? parseHop(l.text) : undefined;
+    if (!hop) continue;
+    const self = source ? hop.right : hop.right ? hop.left : undefined;
+    if (self) return self;
+  }
+  return undefined;
+}
 const RE_CSEQ = /^cseq (.+)$/i;
 
 export interface BuildOptions {
   parser: string;
   /** Kamailio's own address (`--node-address`); see chunkFromTransaction. */
   nodeAddress?: Endpoint;
+  /** Kamailio's address as stated by earlier transactions of the same log (used after nodeAddress and the transaction's own). */
+  statedNodeAddress?: Endpoint;
   /** Flags to add (e.g. 'truncated' for a transaction still open at end of file). */
   flags?: string[];
 }
@@ -142,7 +160,7 @@ export function chunkFromTransaction(t: Transaction, opts: BuildOptions): Chunk 
   if (!startedBy) flags.push('no-start');
 
   let cseqText: string | undefined;
-  let selfAddress = opts.nodeAddress;
+  const selfAddress = opts.nodeAddress ?? statedSelfAddress(t);
   let src: Endpoint | 'node' | undefined;
   let dst: Endpoint | 'node' | undefined;
   for (const l of t.lines) {
@@ -153,7 +171,6 @@ export function chunkFromTransaction(t: Transaction, opts: BuildOptions): Chunk 
     }
     const source = l.tag === 'log' ? RE_SOURCE.exec(l.text) : null;
     const hop = source ? parseHop(source[1]!) : l.tag === 'pass' ? parseHop(l.text) : undefined;
-    if (!selfAddress && hop) selfAddress = source ? hop.right : hop.right ? hop.left : undefined;
     if (src === undefined) {
       if (isInternalReply || (l.tag === 'log' && RE_EXTERNAL_REPLY.test(l.text))) src = 'node';
       else if (hop?.left && source) src = hop.left;
@@ -169,6 +186,7 @@ export function chunkFromTransaction(t: Transaction, opts: BuildOptions): Chunk 
   const resolveSide = (side: Endpoint | 'node'): string | undefined => {
     if (side !== 'node') return formatEndpoint(side);
     if (selfAddress) return formatEndpoint(selfAddress);
+    if (opts.statedNodeAddress) return formatEndpoint(opts.statedNodeAddress);
     if (!flags.includes('no-node-address')) flags.push('no-node-address');
     return undefined;
   };

@@ -15,11 +15,12 @@
 // lets a later, complete chunk with the same parser and source offset replace it). A last line
 // without a newline may be half written: it is read, its chunk is flagged 'truncated', and no
 // checkpoint is declared past it.
+import type { Endpoint } from '../../model/address.js';
 import type { Chunk } from '../../model/chunk.js';
 import { fromMillis, NS_PER_S, parseRfc3339, type Instant } from '../../model/time.js';
 import type { SourceContext } from '../source.js';
 import { chunkFromAnnotations, type AnnotationGroup } from './annotation-chunk.js';
-import { chunkFromTransaction, isKnownTag, parseKazooLine, type Transaction } from './kazoo-scheme.js';
+import { chunkFromTransaction, isKnownTag, parseKazooLine, statedSelfAddress, type Transaction } from './kazoo-scheme.js';
 import { logLines } from './log-lines.js';
 import { parseAnnotation } from './log-prefix.js';
 import { LineClock, parsePrefix, type TimeContext } from './syslog-prefix.js';
@@ -49,7 +50,13 @@ export async function* readKamailioLog(input: AsyncIterable<Buffer>, ctx: Source
   const groups = new Map<string, AnnotationGroup>();
   const groupOfPid = new Map<string, string>();
   const unknownTags = new Map<string, number>();
-  const build = (t: Transaction, flags?: string[]) => chunkFromTransaction(t, { parser: ctx.parser, nodeAddress: ctx.nodeAddress, flags });
+  // Kamailio's own address as the log itself states it, for transactions that do not (an
+  // internal reply): the first one seen in this run.
+  let statedNodeAddress: Endpoint | undefined;
+  const build = (t: Transaction, flags?: string[]) => {
+    statedNodeAddress ??= statedSelfAddress(t);
+    return chunkFromTransaction(t, { parser: ctx.parser, nodeAddress: ctx.nodeAddress, statedNodeAddress, flags });
+  };
   const closeGroup = (key: string): Chunk => {
     const g = groups.get(key)!;
     groups.delete(key);
