@@ -107,3 +107,41 @@ for (const name of names) {
     assert.deepEqual(got.map(nine), set.expected_order.map(nine));
   });
 }
+
+// The default (clock-corrected, causal) mode. Input order never matters here, so every set is
+// also shuffled, chunks_4 included. It agrees with the original on all seven sets: where the
+// collector times decide (sets 1-3, 5-7) the merged messages keep the reference capture point's
+// time; in chunks_4 every ref_timestamp is tied (15 × 63611209433.0, 4 × 63611209435.0) and the
+// node times are byte-swapped whole seconds, so the order there comes from causality (request
+// before response, hop n before n+1, relayed response after the received one, final response
+// before ACK) and two exact-tie rules (a sender's lower CSeq first; a proxy's 100 before its
+// forwarded INVITE, as Kamailio does in sets 1 and 3), then chunk ids.
+for (const name of names) {
+  test(`default mode orders ${name} as the original (shuffles included)`, { skip: corpusSkip(REL) }, () => {
+    const set = loadSets()[name]!;
+    const vs = [...variants(name, set.input), { label: 'shuffle seed 11', input: shuffle(set.input, 11) }, { label: 'reversed', input: [...set.input].reverse() }];
+    for (const v of vs) {
+      const d = buildDialogue(v.input.map(toChunk));
+      assert.equal(d.messages.length, set.count, `${name} ${v.label}: count`);
+      assert.deepEqual(d.entities, set.entities, `${name} ${v.label}: entities`);
+      d.messages.forEach((m, i) => assertSameChunk(m.chunk, set.expected_order[i]!, `${name} ${v.label}: position ${i + 1}`));
+    }
+  });
+}
+
+test('default mode on chunks_1: FreeSWITCH copies merged into Kamailio messages; clock offsets reported', { skip: corpusSkip(REL) }, () => {
+  const set = loadSets().chunks_1!;
+  const d = buildDialogue(set.input.map(toChunk));
+  const [ref, other] = d.clocks;
+  assert.equal(ref!.parser, '10.26.0.182:9061');
+  assert.equal(ref!.method, 'reference');
+  assert.equal(other!.parser, '10.26.0.182:9060');
+  assert.equal(other!.method, 'shared');
+  assert.equal(other!.support, 9, 'nine messages seen by both feeds');
+  // Both feeds are timed by the one collector clock: the estimate is the FreeSWITCH feed's
+  // delivery lag, a few ms, not a real clock error.
+  assert.ok(other!.offset < 0n && other!.offset > -5_000_000n, `offset ${other!.offset} ns`);
+  assert.equal(d.messages.filter((m) => m.observations.length === 2).length, 9);
+  // input #23, the ACK only FreeSWITCH traced, is its own message, from its own capture point
+  assert.equal(d.messages[15]!.chunk.parser, '10.26.0.182:9060');
+});

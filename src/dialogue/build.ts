@@ -52,11 +52,12 @@ function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
   const compOfParser = new Map<string, string>();
   for (const c of sc.components) for (const p of c.members) compOfParser.set(p, c.root);
 
-  const timeWith = (offsets: (p: string) => bigint) => merged.map((m) => {
-    let t: Instant | undefined;
-    // A message is sent before it is received: its time is the earliest corrected sighting.
-    for (const o of m.observations) { const x = o.local + offsets(o.chunk.parser); if (t === undefined || x < t) t = x; }
-    return t!;
+  // A message's time is its representative's sighting (the reference capture point's when it
+  // saw it): one capture point's own timeline is self-consistent, while mixing in corrected
+  // times of others adds their estimation error (KAZOO.md §10.2: the FreeSWITCH feed lags ~2 ms).
+  const timeWith = (offsets: (p: string) => bigint): Instant[] => merged.map((m) => {
+    const o = m.observations[0]!;
+    return o.local + offsets(o.chunk.parser);
   });
   const compTimes = timeWith((p) => sc.offsets.get(p) ?? 0n);
   const c0 = causalConstraints(merged, (i) => compTimes[i]!);

@@ -7,7 +7,11 @@
 // what the clocks cannot, and bound the offset of a capture point that shares no message with
 // the reference.
 import type { Instant } from '../model/time.js';
+import { parseEndpoint } from '../model/address.js';
 import type { MergedMessage } from './merge.js';
+
+/** The node of an "ip:port" address: a proxy may answer on one socket and forward from another. */
+const hostOf = (a: string | undefined) => (a === undefined ? undefined : parseEndpoint(a)?.host);
 
 export interface Constraint {
   before: number;
@@ -83,12 +87,44 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
         add(earliest(reliable.get(J(id.callId, id.rack.cseq, id.rack.method, id.rack.rseq, id.dst, id.src))), i, 'reliable provisional before PRACK');
       }
     }
-    if (id.status !== undefined && id.vias.length >= 2 && !m.retransmissionOf) {
+    // 100 Trying is hop-by-hop, never relayed (RFC 3261 §16.7 step 5).
+    if (id.status !== undefined && id.status > 100 && id.vias.length >= 2 && !m.retransmissionOf) {
       // The relayed copy of this response (one Via fewer) comes after it.
       const j = earliest(respByStack.get(J(id.callId, id.cseqNum, id.cseqMethod, id.status, id.vias.slice(1).join(' '))));
       if (j !== undefined) add(i, j, 'received before relayed');
     }
   });
+  // Exact ties (whole-second clocks, KAZOO.md §7.4): one sender's CSeq only grows (RFC 3261
+  // §8.1.1.5, §12.2.1.1), so among messages of the same instant, the same Call-ID and the same
+  // From tag, a lower CSeq number comes first.
+  const byInstant = new Map<string, number[]>();
+  messages.forEach((m, i) => {
+    const id = m.id;
+    if (id.callId === undefined || id.cseqNum === undefined || m.retransmissionOf) return;
+    const tag = m.observations[0]!.chunk.from_tag ?? '';
+    push(byInstant, J(String(time(i)), id.callId, tag), i);
+  });
+  // Exact ties again: a stateful proxy answers an INVITE with 100 Trying on receipt, before it
+  // forwards it (RFC 3261 §16.2, §16.7; Kamailio does so in KAZOO.md sets 1 and 3 by 0.3 ms).
+  const hundredByStack: Index = new Map();
+  messages.forEach((m, i) => {
+    const id = m.id;
+    if (id.status === 100 && id.vias.length) push(hundredByStack, J(String(time(i)), id.callId, id.cseqNum, id.cseqMethod, id.vias.join(' ')), i);
+  });
+  messages.forEach((m, i) => {
+    const id = m.id;
+    if (!id.isRequest || id.vias.length < 2) return;
+    for (const r of hundredByStack.get(J(String(time(i)), id.callId, id.cseqNum, id.method, id.vias.slice(1).join(' '))) ?? []) {
+      if (hostOf(messages[r]!.id.src) !== undefined && hostOf(messages[r]!.id.src) === hostOf(id.src)) add(r, i, '100 Trying before forwarding, at the same instant');
+    }
+  });
+  for (const group of byInstant.values()) {
+    for (const a of group) {
+      for (const b of group) {
+        if (messages[a]!.id.cseqNum! < messages[b]!.id.cseqNum!) add(a, b, 'lower CSeq of the same sender at the same instant');
+      }
+    }
+  }
   return out;
 }
 

@@ -98,7 +98,7 @@ export function causalOrder(keys: OrderKey[], constraints: Constraint[]): OrderR
       continue;
     }
     // Did a later-timed message wait for its predecessor? Then note why.
-    const why = preds[i]!.find((c) => compareKeys(keys[c.before]!, keys[i]!) > 0);
+    const why = preds[i]!.find((c) => keys[c.before]!.time > keys[i]!.time);
     if (why) moved.set(i, why.reason);
     place(i);
   }
