@@ -6,6 +6,7 @@ import { parseEndpoint } from '../../model/address.js';
 import { ingestInput, type InputSummary } from '../../ingest/ingest.js';
 import { ChunkSink } from '../../store/sink.js';
 import { callIndexListener } from '../../store/call-index/index.js';
+import { legIndexListener } from '../../store/leg-index.js';
 import type { InputFormat } from '../../sources/source.js';
 import { diag, formatBytes, ProgressBar, UsageError, writeOut } from '../output.js';
 import { openStore, STDIN_TOKEN } from './common.js';
@@ -71,6 +72,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const store = openStore(argv, true);
   const sink = new ChunkSink(store);
   sink.onFlush(callIndexListener(store));
+  sink.onFlush(legIndexListener(store));
   const bar = new ProgressBar();
   const quiet = Boolean(argv.quiet);
   const summaries: InputSummary[] = [];

@@ -8,6 +8,7 @@ import { renderLadder } from '../../render/ladder.js';
 import { colorEnabled, CommandError, diag, writeOut } from '../output.js';
 import { openStore, parseAliases } from './common.js';
 import type { Store } from '../../store/store.js';
+import { collectRelatedLegs } from '../../store/leg-index.js';
 import type { Chunk } from '../../model/chunk.js';
 import { analyzeDialogue, inspectAnalysis, verdictLine } from '../../analysis/analyze.js';
 
@@ -16,6 +17,22 @@ export async function loadCall(store: Store, callId: string): Promise<Chunk[]> {
   if (!r || r.chunks.length === 0) throw new CommandError(`no call with Call-ID '${callId}' in ${store.root}`);
   if (r.badLines > 0) diag(`show: ${r.badLines} unreadable line(s) in the call file skipped (a writer killed mid-line?)`);
   return r.chunks;
+}
+
+/** `show --related`: this call and every leg tied to it by a correlation key (store/leg-index.ts). */
+export async function loadRelated(store: Store, callId: string): Promise<Chunk[]> {
+  const legs = await collectRelatedLegs(store, callId);
+  if (legs.chunks.length === 0) throw new CommandError(`no call with Call-ID '${callId}' in ${store.root}`);
+  for (const id of legs.callIds.slice(1)) diag(`show: related leg ${id} (${legs.reasons.get(id)})`);
+  if (legs.truncated) diag(`show: more than ${legs.callIds.length} related legs; stopped there`);
+  return legs.chunks;
+}
+
+export function clocksJson(d: Dialogue): Record<string, unknown>[] {
+  return d.clocks.map((k) => ({
+    parser: k.parser, offset_ns: k.offset.toString(), offset_s: Number(k.offset) / 1e9,
+    support: k.support, method: k.method, chunks: k.chunks,
+  }));
 }
 
 export function inspectObject(callId: string, d: Dialogue, analysis: unknown[] = []): Record<string, unknown> {
@@ -34,12 +51,13 @@ export function inspectObject(callId: string, d: Dialogue, analysis: unknown[] =
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const callId = String(argv['call-id']);
   const store = openStore(argv, false);
-  const chunks = await loadCall(store, callId);
+  const chunks = argv.related ? await loadRelated(store, callId) : await loadCall(store, callId);
   const dialogue = buildDialogue(chunks, { kazoo: Boolean(argv.kazoo), refParser: argv['ref-parser'] as string | undefined });
   // Recomputed from the chunks on every show: never stale (issue 5).
   const analysis = analyzeDialogue(dialogue, { callId });
   if (argv.inspect) {
-    await writeOut(JSON.stringify(inspectObject(callId, dialogue, inspectAnalysis(analysis))) + '\n');
+    // The original's four keys, then ours: each capture point's clock offset and its support.
+    await writeOut(JSON.stringify({ ...inspectObject(callId, dialogue, inspectAnalysis(analysis)), clocks: clocksJson(dialogue) }) + '\n');
     return 0;
   }
   const color = colorEnabled();

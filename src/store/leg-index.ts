@@ -1,0 +1,164 @@
+// The related-legs index: correlation key → Call-IDs that carry it (dialogue/related.ts), so
+// that `show --related` finds the other legs of a call without scanning the store. Append-only
+// text under <store>/.index/legs/: 256 bucket files named by the first two hex characters of
+// md5(key), one `key<TAB>call-id` line per pair. Lines are written whole with O_APPEND (safe with
+// concurrent writers, e.g. `ingest` and `listen`); readers ignore repeats and a torn last line.
+import { promises as fsp, constants as fsc } from 'node:fs';
+import { join } from 'node:path';
+import { md5hex, type Chunk } from '../model/chunk.js';
+import { keyIsCallId, legKeys } from '../dialogue/related.js';
+import { INDEX_DIR, NO_CALL_ID } from './layout.js';
+import type { FlushListener } from './sink.js';
+import type { Store } from './store.js';
+
+export const LEGS_DIR = 'legs';
+
+export interface LegPair {
+  key: string;
+  callId: string;
+}
+
+export class LegIndex {
+  readonly dir: string;
+  private dirMade = false;
+
+  constructor(root: string) {
+    this.dir = join(root, INDEX_DIR, LEGS_DIR);
+  }
+
+  static bucketOf(key: string): string {
+    return md5hex(Buffer.from(key, 'utf8')).slice(0, 2);
+  }
+
+  private async readBucket(bucket: string): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    let text: string;
+    try {
+      text = await fsp.readFile(join(this.dir, bucket), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return out;
+      throw e;
+    }
+    const lines = text.split('\n');
+    if (!text.endsWith('\n')) lines.pop(); // a torn last line from a killed writer
+    for (const line of lines) {
+      const tab = line.indexOf('\t');
+      if (tab <= 0 || tab === line.length - 1) continue;
+      const key = line.slice(0, tab), callId = line.slice(tab + 1);
+      let s = out.get(key);
+      if (!s) { s = new Set(); out.set(key, s); }
+      s.add(callId);
+    }
+    return out;
+  }
+
+  /** Add pairs not already indexed. Returns how many lines were written. */
+  async add(pairs: LegPair[]): Promise<number> {
+    const byBucket = new Map<string, LegPair[]>();
+    for (const p of pairs) {
+      if (/[\t\r\n]/.test(p.key) || /[\t\r\n]/.test(p.callId) || p.key === '' || p.callId === '') continue;
+      const b = LegIndex.bucketOf(p.key);
+      let l = byBucket.get(b);
+      if (!l) { l = []; byBucket.set(b, l); }
+      l.push(p);
+    }
+    if (byBucket.size === 0) return 0;
+    if (!this.dirMade) { await fsp.mkdir(this.dir, { recursive: true }); this.dirMade = true; }
+    let written = 0;
+    for (const [bucket, list] of [...byBucket.entries()].sort()) {
+      const known = await this.readBucket(bucket);
+      let text = '';
+      for (const p of list) {
+        let s = known.get(p.key);
+        if (s?.has(p.callId)) continue;
+        if (!s) { s = new Set(); known.set(p.key, s); }
+        s.add(p.callId);
+        text += `${p.key}\t${p.callId}\n`;
+        written++;
+      }
+      if (text === '') continue;
+      const fh = await fsp.open(join(this.dir, bucket), fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o644);
+      try { await fh.write(text); } finally { await fh.close(); }
+    }
+    return written;
+  }
+
+  /** Call-IDs indexed under a key, sorted. */
+  async lookup(key: string): Promise<string[]> {
+    const m = await this.readBucket(LegIndex.bucketOf(key));
+    return [...(m.get(key) ?? [])].sort();
+  }
+}
+
+/** The pairs a batch of chunks contributes to the index. */
+export function legPairs(byCall: Map<string, Chunk[]>): LegPair[] {
+  const out: LegPair[] = [];
+  const seen = new Set<string>();
+  for (const [callId, chunks] of byCall) {
+    if (callId === NO_CALL_ID) continue; // chunks without a Call-ID belong to no leg
+    for (const c of chunks) {
+      for (const k of legKeys(c)) {
+        const id = `${k.key}\t${callId}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        out.push({ key: k.key, callId });
+      }
+    }
+  }
+  return out;
+}
+
+/** A ChunkSink.onFlush listener that keeps the leg index of `store` up to date. */
+export function legIndexListener(store: Store): FlushListener {
+  const index = new LegIndex(store.root);
+  return async (byCall) => {
+    await index.add(legPairs(byCall));
+  };
+}
+
+export interface RelatedLegs {
+  /** Every leg found, the starting call first, then in discovery order. */
+  callIds: string[];
+  chunks: Chunk[];
+  /** How each leg was reached: call-id → "via <key> from <call-id>". */
+  reasons: Map<string, string>;
+  /** True when the bound stopped the walk. */
+  truncated: boolean;
+}
+
+/**
+ * Follow correlation keys transitively from one call, breadth first, at most `limit` calls:
+ * legs that name this call (its Call-ID is their key), legs sharing one of its keys, and calls
+ * its keys name.
+ */
+export async function collectRelatedLegs(store: Store, callId: string, limit = 50): Promise<RelatedLegs> {
+  const index = new LegIndex(store.root);
+  const callIds: string[] = [];
+  const chunks: Chunk[] = [];
+  const reasons = new Map<string, string>();
+  const queued = new Set<string>([callId]);
+  const queue = [callId];
+  let truncated = false;
+  const enqueue = (id: string, why: string) => {
+    if (queued.has(id) || id === NO_CALL_ID) return;
+    if (queued.size >= limit) { truncated = true; return; }
+    queued.add(id);
+    reasons.set(id, why);
+    queue.push(id);
+  };
+  while (queue.length) {
+    const id = queue.shift()!;
+    const r = await store.readCall(id);
+    if (!r || r.chunks.length === 0) continue;
+    callIds.push(id);
+    chunks.push(...r.chunks);
+    for (const other of await index.lookup(id)) enqueue(other, `carries ${id}`);
+    const keys = new Map<string, string>();
+    for (const c of r.chunks) for (const k of legKeys(c)) keys.set(k.key, k.via);
+    for (const [k, via] of [...keys.entries()].sort()) {
+      if (keyIsCallId(k)) enqueue(k, `named by ${id} (${via})`);
+      for (const other of await index.lookup(k)) enqueue(other, `shares ${k} with ${id}`);
+    }
+  }
+  return { callIds, chunks, reasons, truncated };
+}
