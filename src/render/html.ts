@@ -25,7 +25,7 @@ const ROW = 38;
 const HEAD = 50;
 /** Labels longer than this are cut in the drawing; the tooltip and the panel have them whole. */
 const LABEL_CAP = 56;
-const MARGIN_CELLS = 24;
+const MARGIN_CELLS = 21;
 
 const STYLE = `
 :root{color-scheme:light}

@@ -36,7 +36,7 @@ export function renderTable(d: Dialogue, opts: { color: boolean; width?: number;
   }
   let out = table.toString() + '\n';
   if (d.clocks.length) {
-    const t = new Table({ head: ['capture point', 'clock offset', 'support', 'method', 'chunks'], style: { head: opts.color ? ['cyan'] : [] } });
+    const t = new Table({ head: ['capture point', 'clock offset', 'support', 'method', 'chunks'], style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['grey'] : [] } });
     for (const k of d.clocks) t.push([escapeText(k.parser), formatDelta(k.offset), String(k.support), k.method, String(k.chunks)]);
     out += t.toString() + '\n';
   }
