@@ -1,0 +1,173 @@
+// The list index (src/store/call-index): same answers as a full scan, survives deleted call files
+// and writers without the hook, concurrent ingests, rebuilt from scratch by `reindex`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { appendFileSync, existsSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempDir, tempStore } from './helpers/cli.js';
+import { callPath } from '../src/store/layout.js';
+
+const T0 = 1767225600; // 2026-01-01T00:00:00Z, Unix seconds
+const GREG = 62167219200;
+
+/** Chunks of one call in the original's JSON shape (what `ingest --format chunks` reads). */
+function callChunks(i: number, startSec: number, opts: { parser?: string; status?: number; tag?: string } = {}): object[] {
+  const callId = `idx-${i}-${opts.tag ?? 'a'}@10.0.0.${i % 250}`;
+  const status = opts.status ?? (i % 3 === 0 ? 486 : 200);
+  const parser = opts.parser ?? '/var/log/kamailio.log';
+  const from = `<sip:alice${i}@example.com>;tag=f${i}`;
+  const to = `<sip:bob${i % 7}@example.net>`;
+  const msg = (dt: number, label: string, cseq: string, extra: string[] = []) => {
+    const raw = [label, `Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK${i}${cseq.replace(' ', '')}${dt}`, `From: ${from}`, `To: ${to}${label.startsWith('SIP/') ? ';tag=t' + i : ''}`, `Call-ID: ${callId}`, `CSeq: ${cseq}`, ...extra, 'Content-Length: 0', ''];
+    const t = startSec + dt;
+    return { 'call-id': callId, timestamp: t + GREG, ref_timestamp: (t + GREG).toFixed(3), label, raw, src: '10.0.0.1:5060', dst: '10.0.0.2:5060', parser, c_seq: cseq };
+  };
+  const out = [msg(0, `INVITE sip:bob${i % 7}@example.net SIP/2.0`, '1 INVITE'), msg(0.05, 'SIP/2.0 100 Trying', '1 INVITE')];
+  if (status === 200) out.push(msg(2, 'SIP/2.0 200 OK', '1 INVITE'), msg(2.1, `ACK sip:bob${i % 7}@example.net SIP/2.0`, '1 ACK'), msg(30 + (i % 50), `BYE sip:bob${i % 7}@example.net SIP/2.0`, '2 BYE'));
+  else out.push(msg(3, `SIP/2.0 ${status} Busy Here`, '1 INVITE'), msg(3.01, `ACK sip:bob${i % 7}@example.net SIP/2.0`, '1 ACK'));
+  return out;
+}
+
+function writeNdjson(path: string, chunks: object[]): string {
+  writeFileSync(path, chunks.map((c) => JSON.stringify(c)).join('\n') + '\n');
+  return path;
+}
+
+/** n calls, one every 10 minutes from T0. */
+function inputOf(dir: string, name: string, from: number, n: number, opts: { parser?: string; tag?: string } = {}): string {
+  const chunks: object[] = [];
+  for (let i = from; i < from + n; i++) chunks.push(...callChunks(i, T0 + i * 600, opts));
+  return writeNdjson(join(dir, name), chunks);
+}
+
+async function listJson(store: string, args: string[], index: boolean): Promise<unknown[]> {
+  const r = await runCli(['--store', store, 'list', '-f', 'json', ...args], { env: index ? {} : { CALL_INSPECTOR_INDEX: 'off' } });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as unknown[];
+}
+
+async function assertSameAsScan(store: string, args: string[]): Promise<unknown[]> {
+  const viaIndex = await listJson(store, args, true);
+  const viaScan = await listJson(store, args, false);
+  assert.deepEqual(viaIndex, viaScan, `list ${args.join(' ')}: index and scan differ`);
+  return viaIndex;
+}
+
+function indexRows(store: string): number {
+  const Db = createRequire(import.meta.url)('better-sqlite3');
+  const db = new Db(join(store, '.index', 'calls.sqlite'), { readonly: true });
+  try { return (db.prepare('SELECT count(*) AS n FROM calls').get() as { n: number }).n; } finally { db.close(); }
+}
+
+const iso = (sec: number) => new Date(sec * 1000).toISOString();
+
+test('the index answers list exactly as a full scan: time ranges, text filters, limit', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  const r = await runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'a.ndjson', 0, 60)]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(existsSync(join(store, '.index', 'calls.sqlite')), 'ingest into a new store creates the index');
+  assert.equal(indexRows(store), 60);
+  const all = await assertSameAsScan(store, []);
+  assert.equal(all.length, 60);
+  const since = iso(T0 + 20 * 600), until = iso(T0 + 30 * 600);
+  assert.equal((await assertSameAsScan(store, ['--since', since])).length, 40);
+  assert.equal((await assertSameAsScan(store, ['--until', until])).length, 31);
+  assert.equal((await assertSameAsScan(store, ['--since', since, '--until', until])).length, 11);
+  assert.equal((await assertSameAsScan(store, ['--filter', 'BOB3@example'])).length, 9, 'case-insensitive text');
+  assert.equal((await assertSameAsScan(store, ['--since', since, '--filter', 'idx-2'])).length, 10);
+  await assertSameAsScan(store, ['--filter', 'idx-1_']); // LIKE wildcards are literal
+  await assertSameAsScan(store, ['--filter', '%']);
+  await assertSameAsScan(store, ['--filter', '"call-id"']); // not pushed down to SQL
+  await assertSameAsScan(store, ['--since', since, '--limit', '5']);
+  assert.equal((await listJson(store, ['--since', iso(T0 + 10 * 86400)], true)).length, 0);
+});
+
+test('call files deleted by logrotate drop out of list and are pruned from the index', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  assert.equal((await runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'a.ndjson', 0, 30)])).code, 0);
+  // What `<root>/*/*/*` with rotate 0 does: delete call files behind the store's back.
+  const gone = [0, 5, 6, 29].map((i) => `idx-${i}-a@10.0.0.${i}`);
+  for (const id of gone) unlinkSync(callPath(store, id));
+  const rows = await assertSameAsScan(store, []);
+  assert.equal(rows.length, 26);
+  for (const row of rows) assert.ok(!gone.includes((row as Record<string, string>)['call-id']));
+  assert.equal(indexRows(store), 26, 'rows of deleted files are pruned');
+  // The index is never matched by the logrotate glob: nothing under <root>/*/*/* but call files.
+  for (const a of readdirSync(store)) {
+    if (a.startsWith('.')) continue;
+    for (const b of readdirSync(join(store, a))) for (const f of readdirSync(join(store, a, b))) assert.match(f, /^[0-9a-f]{28}$/);
+  }
+});
+
+test('a writer without the hook: a grown call file is re-summarised when listed', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  assert.equal((await runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'a.ndjson', 0, 10)])).code, 0);
+  // Another capture point's copy of call 3, ending later, written with the index switched off.
+  const more = callChunks(3, T0 + 3 * 600 + 5000, { parser: '/var/log/freeswitch.log' });
+  const r = await runCli(['--store', store, 'ingest', '-q', writeNdjson(join(dir, 'b.ndjson'), more)], { env: { CALL_INSPECTOR_INDEX: 'off' } });
+  assert.equal(r.code, 0, r.stderr);
+  const rows = await assertSameAsScan(store, []) as Record<string, unknown>[];
+  const row = rows.find((x) => x['call-id'] === 'idx-3-a@10.0.0.3')!;
+  assert.deepEqual(row.capture_points, ['/var/log/freeswitch.log', '/var/log/kamailio.log']);
+  // A half-written line at the end (a writer killed mid-line) is no reason to fail.
+  appendFileSync(callPath(store, 'idx-4-a@10.0.0.4'), '{"v":1,"call-id":"idx-4-a@10.0.0.4","raw":["INV');
+  await assertSameAsScan(store, []);
+});
+
+test('two concurrent ingests into one store: list equals a fresh reindex and the scan', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  // Overlapping calls (20..39) get chunks from both processes, under different capture points.
+  const a = inputOf(dir, 'a.ndjson', 0, 40, { parser: '/logs/a.log' });
+  const b = inputOf(dir, 'b.ndjson', 20, 40, { parser: '/logs/b.log' });
+  // Make the first ingest create the store first, then race two more on top of it.
+  assert.equal((await runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'seed.ndjson', 100, 1)])).code, 0);
+  const [ra, rb] = await Promise.all([
+    runCli(['--store', store, 'ingest', '-q', a]),
+    runCli(['--store', store, 'ingest', '-q', b]),
+  ]);
+  assert.equal(ra.code, 0, ra.stderr);
+  assert.equal(rb.code, 0, rb.stderr);
+  const live = await listJson(store, [], true);
+  assert.equal(live.length, 61);
+  for (const row of live as Record<string, unknown>[]) {
+    const i = Number(/^idx-(\d+)-/.exec(row['call-id'] as string)![1]);
+    if (i >= 20 && i < 40) assert.deepEqual(row.capture_points, ['/logs/a.log', '/logs/b.log'], `row of ${row['call-id']} saw both writers`);
+  }
+  assert.deepEqual(live, await listJson(store, [], false));
+  assert.equal((await runCli(['--store', store, 'reindex', '-q'])).code, 0);
+  assert.deepEqual(await listJson(store, [], true), live);
+});
+
+test('reindex rebuilds the index from scratch; an old store without one is scanned until then', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  // A store written before the index existed.
+  assert.equal((await runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'a.ndjson', 0, 25)], { env: { CALL_INSPECTOR_INDEX: 'off' } })).code, 0);
+  assert.ok(!existsSync(join(store, '.index', 'calls.sqlite')));
+  // A later ingest with the index on must not start a partial index on a store with calls.
+  assert.equal((await runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'b.ndjson', 25, 5)])).code, 0);
+  assert.ok(!existsSync(join(store, '.index', 'calls.sqlite')), 'no partial index');
+  assert.equal((await listJson(store, [], true)).length, 30, 'list scans');
+  const r = await runCli(['--store', store, 'reindex', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const res = JSON.parse(r.stdout) as { files: number; rows: number };
+  assert.equal(res.files, 30);
+  assert.equal(res.rows, 30);
+  assert.equal(indexRows(store), 30);
+  await assertSameAsScan(store, ['--since', iso(T0 + 12 * 600)]);
+  // Destroy it completely (and leave garbage in its place): reindex starts again.
+  rmSync(join(store, '.index'), { recursive: true, force: true });
+  assert.equal((await runCli(['--store', store, 'reindex', '-q'])).code, 0);
+  assert.equal(indexRows(store), 30);
+  writeFileSync(join(store, '.index', 'calls.sqlite'), 'not a database');
+  for (const s of ['-wal', '-shm']) rmSync(join(store, '.index', 'calls.sqlite' + s), { force: true });
+  assert.equal((await listJson(store, [], true)).length, 30, 'a corrupt index is not used');
+  assert.equal((await runCli(['--store', store, 'reindex', '-q'])).code, 0);
+  assert.equal(indexRows(store), 30);
+  await assertSameAsScan(store, []);
+});
