@@ -15,7 +15,7 @@ export interface LinePos {
   line: number;
 }
 
-export type BlockEnd = 'closing-dashes' | 'stamp' | 'log-line' | 'debug-line' | 'prompt' | 'binary' | 'eof';
+export type BlockEnd = 'closing-dashes' | 'stamp' | 'log-line' | 'debug-line' | 'prompt' | 'syslog-record' | 'binary' | 'eof';
 
 export interface Block {
   stamp: Stamp;
@@ -134,6 +134,8 @@ export class BlockAssembler {
       return { rest: line, inside: true };
     }
 
+    // The current layout is one write, hence one syslog record: the next record is not part of it.
+    if (line.syslog) return { done: this.finish('syslog-record'), rest: line };
     if (parseLogLine(text)) return { done: this.finish('log-line'), rest: line };
     if (isSofiaDebugLine(text)) return { done: this.finish('debug-line'), rest: line };
     if (CLOSING_DASHES.test(text) && this.bodyComplete()) return { done: this.finish('closing-dashes') };
