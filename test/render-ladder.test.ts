@@ -182,3 +182,23 @@ test('CLI: colour with FORCE_COLOR, none with NO_COLOR or when piped', async () 
   assert.match(ascii.stdout, /^[\x0a\x20-\x7e]*$/);
   assert.ok(ascii.stdout.includes('      CSeq: 1 INVITE'));
 });
+
+test('IPv6 entities, double-width characters and an empty dialogue', () => {
+  const d = sampleDialogue();
+  const v6 = '[2001:db8::1]:5060';
+  for (const m of d.messages) {
+    if (m.src === UA) m.src = v6;
+    if (m.dst === UA) m.dst = v6;
+  }
+  d.entities = d.entities.map((e) => (e === UA ? v6 : e));
+  d.messages[0]!.chunk = { ...d.messages[0]!.chunk, label: 'INVITE sip:日本語の利用者@example.com SIP/2.0' };
+  for (const width of [60, 80, 200]) {
+    const lines = diagram(renderLadder(d, { color: false, width }));
+    for (const l of lines) assert.ok(displayWidth(l) <= width, `${width}: ${l}`);
+    if (width >= 80) assert.ok(lines[0]!.includes(v6), `${width}: the address whole`);
+    assert.equal(arrowCount(lines), 12);
+  }
+  assert.ok(renderLadder(d, { color: false, width: 200 }).includes('INVITE sip:日本語の利用者@example.com (SDP) ×2'));
+  const empty = renderLadder({ ...d, messages: [], entities: [], clocks: [], notes: [], duplicatesDropped: 0 }, { color: false });
+  assert.match(empty, /^time \(UTC\)/);
+});
