@@ -170,8 +170,9 @@ export function causalPlacement(components: { root: string; members: string[] }[
       let d: bigint;
       if ((lo === undefined || lo < 0n) && (hi === undefined || hi > 0n)) d = 0n;
       else if (lo !== undefined && hi !== undefined) {
-        if (lo >= hi) { d = (lo + hi) / 2n; notes.push(`clock of ${root}: causality bounds conflict; offset set between them`); }
-        else d = hi - lo > 2n * NOMINAL_GAP_NS ? (lo >= 0n ? lo + NOMINAL_GAP_NS : hi - NOMINAL_GAP_NS) : (lo + hi) / 2n;
+        // Both bounds: the middle, the estimate with the smallest worst-case error.
+        if (lo >= hi) notes.push(`clock of ${root}: causality bounds conflict; offset set between them`);
+        d = (lo + hi) / 2n;
       } else if (lo !== undefined) d = lo + NOMINAL_GAP_NS;
       else d = hi! - NOMINAL_GAP_NS;
       delta.set(root, d);
