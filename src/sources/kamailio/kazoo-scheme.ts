@@ -1,6 +1,7 @@
 // Kazoo's `<callid>|<tag>|<text>` xlog scheme (FORMATS.md §10.1, KAZOO.md §2.2): one line is
 // one message of a transaction; a transaction (start … pass/end/stop) becomes one log chunk.
 // Pure functions: parsing a line, and turning a finished transaction into a Chunk.
+import { isIPv6 } from 'node:net';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../../model/address.js';
 import { chunkId, md5hex, timeFields, type Chunk } from '../../model/chunk.js';
 import type { Instant } from '../../model/time.js';
@@ -108,16 +109,15 @@ export function endpointOf(text: string): Endpoint | undefined {
   let t = text.trim().split(/\s+/)[0] ?? '';
   t = t.replace(/^<|>$/g, '').replace(ADDRESS_SCHEME, '').replace(/^[^@\[\]]*@/, '').replace(/[;?].*$/, '');
   if (t === '') return undefined;
-  const e = parseEndpoint(t);
-  if (e) return e;
-  // Bare IPv6 with a port appended ("2001:db8::1:5060") is ambiguous: Kamailio's $si:$sp prints
-  // exactly that. Take the last group as the port when what is left is an address.
-  const m = /^(.*):(\d{1,5})$/.exec(t);
-  if (m && m[1]!.includes(':')) {
+  // Bare IPv6 with a port appended ("2001:db8::1:5060") is ambiguous, and it is what Kamailio's
+  // "$si:$sp" prints: these texts always carry a port, so a last all-decimal group is the port
+  // when what is left is still an IPv6 address.
+  const m = /^([0-9a-fA-F:.]*:[0-9a-fA-F:.]*):(\d{1,5})$/.exec(t);
+  if (m && isIPv6(m[1]!) && Number(m[2]) <= 65535) {
     const host = parseEndpoint(m[1]!);
-    if (host && host.port === undefined) return { host: host.host, port: Number(m[2]) };
+    if (host) return { host: host.host, port: Number(m[2]) };
   }
-  return undefined;
+  return parseEndpoint(t);
 }
 
 const RE_SOURCE = /^source (.+)$/i;

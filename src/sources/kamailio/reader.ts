@@ -25,6 +25,9 @@ import { logLines } from './log-lines.js';
 import { parseAnnotation } from './log-prefix.js';
 import { LineClock, parsePrefix, type TimeContext } from './syslog-prefix.js';
 
+const LEVEL_START = /^(?:[A-Z]+|L_[A-Z0-9_]+): /;
+const JSON_LEVEL = /^\s*\{.*"level"\s*:/;
+
 export interface KamailioResumeContext extends TimeContext {
   /** Line number of the line at the checkpoint offset. */
   line?: number;
@@ -125,7 +128,9 @@ export async function* readKamailioLog(input: AsyncIterable<Buffer>, ctx: Source
         groupOfPid.set(pidKey, key);
         g.lines.push({ annotation, text: prefix.rest, time, timeKnown, offset: line.offset, lineNo: line.lineNo, terminated: line.terminated });
       } else {
-        ctx.skip(prefix.recognised ? 'no call-id' : 'unrecognised line');
+        // A Kamailio line that names no Call-ID (core start-up, parser debug…) vs. anything else.
+        const kamailioLine = prefix.recognised || LEVEL_START.test(prefix.rest) || JSON_LEVEL.test(prefix.rest);
+        ctx.skip(kamailioLine ? 'no call-id' : 'unrecognised line');
       }
     }
     if (line.terminated && txns.size === 0 && groups.size === 0) {
