@@ -201,7 +201,7 @@ function rawBlock(m: DialogueMessage, marks: Mark[], esc: (s: string) => string)
   }
   if (!marks.some((k) => k.type === 'seen') && capturePoints(m).length === 1) out.push(`${ind}# ${esc(m.chunk.parser)}`);
   for (const line of m.chunk.raw) out.push(line === '' ? '' : ind + esc(line));
-  out.push('');
+  if (out[out.length - 1] !== '') out.push('');
   return out;
 }
 

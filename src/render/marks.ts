@@ -30,6 +30,9 @@ export function shortLabel(m: DialogueMessage): string {
     text = uri ? `${method} ${shortUri(uri)}` : method;
   } else if (c.method) {
     text = c.method;
+  } else if (c.kind === 'log' && c.raw.length) {
+    // A Kamailio transaction without a `received …` line: its first log message says most.
+    text = c.raw[0]!;
   } else {
     text = '(no start line)';
   }
