@@ -32,7 +32,7 @@ export async function runFs(input: string | Buffer, opts: RunOptions = {}): Prom
     date: opts.date,
     year: opts.year,
     fileMtime: opts.fileMtime ?? new Date('2021-04-02T12:00:00Z'),
-    utcOffsetMinutes: opts.utcOffsetMinutes ?? 0,
+    utcOffsetMinutes: 'utcOffsetMinutes' in opts ? opts.utcOffsetMinutes : 0,
     startOffset: opts.startOffset ?? 0,
     resumeContext: opts.resumeContext,
     skip(reason, n = 1) { skips[reason] = (skips[reason] ?? 0) + n; },
