@@ -71,7 +71,8 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
       add(byTop ?? earliest(reqByAddr.get(J(id.callId, id.cseqNum, id.cseqMethod, id.dst, id.src))), i, 'request before response');
     }
     if (id.isRequest && id.method) {
-      if (id.vias.length >= 2) {
+      // A proxy answers CANCEL itself and sends its own downstream (RFC 3261 §16.10): not a forward.
+      if (id.vias.length >= 2 && id.method !== 'CANCEL') {
         add(earliest(reqByStack.get(J(id.callId, id.cseqNum, id.method, id.vias.slice(1).join(' ')))), i, 'received before forwarded');
       }
       if (id.method === 'ACK') {
@@ -87,8 +88,8 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
         add(earliest(reliable.get(J(id.callId, id.rack.cseq, id.rack.method, id.rack.rseq, id.dst, id.src))), i, 'reliable provisional before PRACK');
       }
     }
-    // 100 Trying is hop-by-hop, never relayed (RFC 3261 §16.7 step 5).
-    if (id.status !== undefined && id.status > 100 && id.vias.length >= 2 && !m.retransmissionOf) {
+    // 100 Trying is hop-by-hop, never relayed (RFC 3261 §16.7 step 5), nor is a 200 to CANCEL (§16.10).
+    if (id.status !== undefined && id.status > 100 && id.cseqMethod !== 'CANCEL' && id.vias.length >= 2 && !m.retransmissionOf) {
       // The relayed copy of this response (one Via fewer) comes after it.
       const j = earliest(respByStack.get(J(id.callId, id.cseqNum, id.cseqMethod, id.status, id.vias.slice(1).join(' '))));
       if (j !== undefined) add(i, j, 'received before relayed');
