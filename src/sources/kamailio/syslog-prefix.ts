@@ -28,7 +28,7 @@ const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5,
 
 const BSD = /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([ \d]?\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)? +/;
 const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)(Z|[+-]\d\d:?\d\d)? +/;
-const TAG = /^([^\s[\]:]+)(?:\[(\d+)\])?: ?/;
+const TAG = /^([^\s[\]:<{]+)(?:\[(\d+)\])?: ?/;
 const RANK_PID = /^ *-?\d+\((\d+)\) +(?=[A-Z_]+:)/;
 /** Kamailio's level names: never a syslog tag. */
 export const LEVEL = /^(DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|ERR|CRITICAL|CRIT|ALERT|BUG|EMERG|L_[A-Z0-9_]+)$/;
@@ -56,7 +56,7 @@ export function parsePrefix(line: string): LinePrefix {
       const sp = rest.indexOf(' ');
       const afterHost = sp > 0 ? rest.slice(sp + 1) : '';
       const second = TAG.exec(afterHost);
-      if (second && !LEVEL.test(second[1]!)) {
+      if (second && sp > 0 && !rest.slice(0, sp).endsWith(':') && !LEVEL.test(second[1]!)) {
         p.host = rest.slice(0, sp);
         setTag(p, second);
         rest = afterHost.slice(second[0].length);
