@@ -6,6 +6,7 @@ import { parseCallFile } from '../../store/store.js';
 import { promises as fsp } from 'node:fs';
 import { colorEnabled, UsageError, writeOut } from '../output.js';
 import { openStore } from './common.js';
+import { queryIndex } from '../../store/call-index/query.js';
 
 const OUTCOMES = ['answered', 'busy', 'rejected', 'cancelled', 'unanswered', 'timeout', 'registered', 'challenged', 'unknown'];
 
@@ -68,7 +69,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const filter = parseListFilter(argv);
   const limit = argv.limit as number | undefined;
   const rows: CallSummary[] = [];
-  for await (const path of store.callFiles()) {
+  // The index (store/call-index) narrows by time; the exact filter is applied here either way.
+  const indexed = await queryIndex(store, filter);
+  if (indexed) {
+    for (const s of indexed.summaries) if (matchesFilter(s, filter)) rows.push(s);
+  } else for await (const path of store.callFiles()) {
     let text: string;
     try { text = await fsp.readFile(path, 'utf8'); } catch { continue; } // deleted by logrotate meanwhile
     const { chunks } = parseCallFile(text);
