@@ -1,0 +1,92 @@
+// Replicating a real call: fresh Call-ID, tags and branches for each copy (so every copy is a
+// distinct call and distinct transactions to the readers), and a global time order across the
+// copies that overlap in time (logs and captures are written in time order).
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same files. */
+export class Rng {
+  private s: number;
+  constructor(seed: number) { this.s = seed >>> 0; }
+  next(): number {
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A rewriter for one template: every Call-ID, tag and branch token of its messages gets the copy's
+ * suffix. Tokens are found once per template; each copy is then one regex replace per message.
+ */
+export function makeRewriter(callId: string, texts: string[]): (text: string, copy: number) => string {
+  const tokens = new Set<string>([callId]);
+  for (const t of texts) {
+    for (const m of t.matchAll(/;\s*(?:tag|branch)=([^;>\s,]+)/gi)) tokens.add(m[1]!);
+  }
+  const list = [...tokens].filter((t) => t.length >= 3).sort((a, b) => b.length - a.length);
+  const re = new RegExp(list.map(escapeRe).join('|'), 'g');
+  return (text, copy) => {
+    const k = copy.toString(36);
+    const out = text.replace(re, (tok) => (tok === callId ? `b${k}-${tok}` : `${tok}-${k}`));
+    return fixContentLength(out);
+  };
+}
+
+/** A rewritten body (rare: a Call-ID quoted in a sipfrag) must not leave Content-Length wrong. */
+function fixContentLength(text: string): string {
+  const sep = text.indexOf('\r\n\r\n');
+  if (sep < 0) return text;
+  const bodyBytes = Buffer.byteLength(text.slice(sep + 4), 'latin1');
+  return text.slice(0, sep).replace(/^(content-length|l)([ \t]*:[ \t]*)\d+/im, (_m, n: string, c: string) => `${n}${c}${bodyBytes}`) + text.slice(sep);
+}
+
+export interface TimedEvent<T> {
+  t: number;
+  seq: number;
+  value: T;
+}
+
+/** Min-heap on (t, seq): events of overlapping calls leave in time order, ties in arrival order. */
+export class EventHeap<T> {
+  private a: TimedEvent<T>[] = [];
+  private seq = 0;
+  get size(): number { return this.a.length; }
+  push(t: number, value: T): void {
+    const a = this.a;
+    a.push({ t, seq: this.seq++, value });
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(a[i]!, a[p]!)) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+  peek(): TimedEvent<T> | undefined { return this.a[0]; }
+  pop(): TimedEvent<T> | undefined {
+    const a = this.a;
+    if (a.length === 0) return undefined;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < a.length && less(a[l]!, a[m]!)) m = l;
+        if (r < a.length && less(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function less<T>(x: TimedEvent<T>, y: TimedEvent<T>): boolean {
+  return x.t < y.t || (x.t === y.t && x.seq < y.seq);
+}
