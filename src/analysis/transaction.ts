@@ -4,7 +4,6 @@
 // minus its top equals hop n's; a B2BUA starts a fresh stack, so its next hop is found by address
 // and time (the request leaves the host it was sent to while that transaction is pending).
 import type { SipView } from './sip-view.js';
-import { hostOf } from './sip-view.js';
 
 export interface Transaction {
   id: number;
@@ -79,16 +78,16 @@ function linkHops(list: Transaction[]): void {
     const p = byStack.get(`${t.callId}|${t.cseqNum}|${t.method}|${viaStackKey(r, 1)}`);
     if (p && p !== t) { t.parent = p; p.children.push(t); }
   }
-  // B2BUA-style continuation: same method, out of dialogue, leaving the host the parent went to
-  // while the parent was pending.
+  // B2BUA-style continuation: same method, out of dialogue, leaving the very address (ip:port)
+  // the parent was sent to while the parent was pending. Only the exact endpoint: on one host
+  // (loopback labs, containers) a host match would chain unrelated calls.
   for (const t of list) {
     const r = t.requests[0];
-    if (t.parent || !r || t.inDialog || t.method === 'ACK' || t.method === 'CANCEL') continue;
-    const srcHost = hostOf(t.src);
+    if (t.parent || !r || t.inDialog || t.method === 'ACK' || t.method === 'CANCEL' || t.src === undefined) continue;
     let best: Transaction | undefined;
     for (const p of list) {
       const pr = p.requests[0];
-      if (p === t || !pr || p.inDialog || p.method !== t.method || hostOf(p.dst) !== srcHost || srcHost === undefined) continue;
+      if (p === t || !pr || p.inDialog || p.method !== t.method || p.dst !== t.src) continue;
       if (pr.time > r.time || (p.final && p.final.time < r.time)) continue;
       if (isAncestor(t, p)) continue;
       if (!best || pr.time > best.requests[0]!.time) best = p;

@@ -94,7 +94,7 @@ export function summarizeCall(callId: string, chunks: Chunk[]): CallSummary | un
     outcome: o.outcome,
     generated_by: o.generated_by,
     failed_leg: o.failed_leg,
-    setup_ms: o.timing.setup_ms ?? o.timing.final_ms,
+    setup_ms: o.method === 'INVITE' ? o.timing.setup_ms ?? o.timing.final_ms : undefined,
     post_dial_delay_ms: o.timing.post_dial_delay_ms,
     errors: analysis.findings.filter((f) => f.severity === 'error').length,
     warnings: analysis.findings.filter((f) => f.severity === 'warning').length,
