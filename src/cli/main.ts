@@ -93,6 +93,27 @@ export function buildCli(args: string[]): Argv {
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress or summary on stderr' })
       .example('$0 reindex', 'after upgrading, or if list looks wrong'),
     lazy(() => import('./commands/reindex.js')))
+    .command('listen', 'collect live HEP (v1/v2/v3) over UDP and TCP into the store until SIGINT/SIGTERM', (y) => y
+      .option('udp', { type: 'string', array: true, describe: `ADDR:PORT to receive HEP datagrams on (repeatable; default 127.0.0.1:9060 when neither --udp nor --tcp is given)` })
+      .option('tcp', { type: 'string', array: true, describe: 'ADDR:PORT to accept HEP3 streams on (repeatable)' })
+      .option('auth-key', { type: 'string', describe: 'accept only HEP3 packets carrying this auth key (chunk 0x000e)' })
+      .option('allow', { type: 'string', array: true, describe: 'accept only senders from this IP or CIDR block (repeatable)' })
+      .option('status-interval', { type: 'number', describe: 'print a one-line status on stderr every SECONDS' })
+      .option('name', { type: 'string', describe: 'the parser name shown by `parsers` (default: the first address)' })
+      .option('recv-buffer', { type: 'number', describe: 'UDP socket receive buffer to ask for, bytes (default 8 MiB)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the final counters as JSON on stdout' })
+      .example('$0 listen', 'HEP on 127.0.0.1:9060 (UDP)')
+      .example('$0 listen --udp 0.0.0.0:9060 --tcp 0.0.0.0:9060 --allow 10.0.0.0/8', 'every interface, UDP and TCP, one subnet only')
+      .example('$0 listen --udp 10.0.0.5:9061 --auth-key myHep --status-interval 60 --name kamailio', 'a named collector with an auth key'),
+    lazy(() => import('./commands/listen.js')))
+    .command('parsers [action] [name]', 'list the running listeners and ingests of this store, or stop one', (y) => y
+      .positional('action', { type: 'string', choices: ['list', 'stop'], describe: 'list (default) or stop' })
+      .positional('name', { type: 'string', describe: 'with stop: the parser\'s name' })
+      .option('wait', { type: 'boolean', default: false, describe: 'with stop: wait until it has exited' })
+      .option('json', { type: 'boolean', default: false, describe: 'list as JSON on stdout' })
+      .example('$0 parsers', 'one line per running parser: name, kind, pid, start, addresses or inputs')
+      .example('$0 parsers stop 127.0.0.1:9060', 'stop a listener (it flushes and exits)'),
+    lazy(() => import('./commands/parsers.js')))
     .demandCommand(1, 'Say which command to run (see --help).')
     .strict()
     .recommendCommands()
