@@ -10,6 +10,7 @@ import { legIndexListener } from '../../store/leg-index.js';
 import type { InputFormat } from '../../sources/source.js';
 import { diag, formatBytes, ProgressBar, UsageError, writeOut } from '../output.js';
 import { openStore, STDIN_TOKEN } from './common.js';
+import { registerRun, uniqueRunName } from '../../store/runtime.js';
 
 export async function expandInputs(inputs: string[]): Promise<string[]> {
   const out: string[] = [];
@@ -76,18 +77,24 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const bar = new ProgressBar();
   const quiet = Boolean(argv.quiet);
   const summaries: InputSummary[] = [];
-  for (const input of inputs) {
-    const s = await ingestInput(store, sink, input, {
-      format: argv.format as InputFormat | undefined,
-      parser: argv.parser as string | undefined,
-      nodeAddress, date, year: argv.year as number | undefined, utcOffsetMinutes,
-      full: Boolean(argv.full),
-      onProgress: (name, done, total) => { if ((total ?? done) > 4 * 1024 * 1024) bar.update(name, done, total); },
-      onWarn: (name, message) => { bar.clear(); diag(`ingest: ${name}: ${message}`); },
-    });
-    bar.clear();
-    summaries.push(s);
-    if (!quiet) diag(summaryLine(s));
+  // Visible to `parsers` while it runs (store/runtime.ts).
+  const registration = registerRun(store.root, { name: uniqueRunName(store.root, inputs[0]!), kind: 'ingest', inputs: inputs.slice(0, 20) });
+  try {
+    for (const input of inputs) {
+      const s = await ingestInput(store, sink, input, {
+        format: argv.format as InputFormat | undefined,
+        parser: argv.parser as string | undefined,
+        nodeAddress, date, year: argv.year as number | undefined, utcOffsetMinutes,
+        full: Boolean(argv.full),
+        onProgress: (name, done, total) => { if ((total ?? done) > 4 * 1024 * 1024) bar.update(name, done, total); },
+        onWarn: (name, message) => { bar.clear(); diag(`ingest: ${name}: ${message}`); },
+      });
+      bar.clear();
+      summaries.push(s);
+      if (!quiet) diag(summaryLine(s));
+    }
+  } finally {
+    registration?.release();
   }
   const totals = {
     inputs: summaries.length,
