@@ -21,6 +21,8 @@ export interface IngestOptions {
   utcOffsetMinutes?: number;
   /** Ignore saved resume state and read every input from the start. */
   full?: boolean;
+  /** An input of no known format is skipped with a note instead of failing (directory contents). */
+  skipUnrecognised?: boolean;
   onProgress?: (input: string, bytesDone: number, bytesTotal: number | undefined) => void;
   onWarn?: (input: string, message: string) => void;
 }
@@ -29,7 +31,8 @@ export interface InputSummary {
   input: string;
   format?: string;
   rule?: string;
-  status: 'ok' | 'unchanged' | 'failed';
+  /** 'skipped': found by expanding a directory or glob, and of no format we read. */
+  status: 'ok' | 'unchanged' | 'failed' | 'skipped';
   error?: string;
   bytes: number;
   chunks: number;
@@ -110,7 +113,7 @@ export async function ingestInput(store: Store, sink: ChunkSink, input: string, 
     summary.rule = opts.format ? `--format ${opts.format}` : detection.rule;
     if (!format) {
       await drain(stream);
-      return { ...summary, status: 'failed', error: `unrecognised format (${detection.rule}); use --format` };
+      return { ...summary, status: opts.skipUnrecognised ? 'skipped' : 'failed', error: `unrecognised format (${detection.rule}); use --format` };
     }
     summary.format = format;
   }

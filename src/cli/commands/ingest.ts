@@ -12,26 +12,33 @@ import { diag, formatBytes, ProgressBar, UsageError, writeOut } from '../output.
 import { openStore, STDIN_TOKEN } from './common.js';
 import { registerRun, uniqueRunName } from '../../store/runtime.js';
 
-export async function expandInputs(inputs: string[]): Promise<string[]> {
-  const out: string[] = [];
+export interface ExpandedInput {
+  path: string;
+  /** Found inside a directory given on the command line (not named by the user). */
+  fromDirectory: boolean;
+}
+
+export async function expandInputs(inputs: string[]): Promise<ExpandedInput[]> {
+  const out = new Map<string, ExpandedInput>();
+  const add = (path: string, fromDirectory: boolean) => { if (!out.has(path)) out.set(path, { path, fromDirectory }); };
   for (const input of inputs) {
-    if (input === '-') { out.push('-'); continue; }
+    if (input === '-') { add('-', false); continue; }
     let st;
     try { st = statSync(input); } catch { st = undefined; }
     if (st?.isDirectory()) {
       const files = await fg('**/*', { cwd: input, onlyFiles: true, dot: false, absolute: true, followSymbolicLinks: false });
-      out.push(...files.sort());
+      for (const f of files.sort()) add(f, true);
     } else if (st) {
-      out.push(resolve(input));
+      add(resolve(input), false);
     } else if (fg.isDynamicPattern(input)) {
       const files = await fg(input, { onlyFiles: true, dot: false, absolute: true });
-      if (files.length === 0) out.push(input); // reported as not found
-      out.push(...files.sort());
+      if (files.length === 0) add(input, false); // reported as not found
+      for (const f of files.sort()) add(f, false);
     } else {
-      out.push(input);
+      add(input, false);
     }
   }
-  return [...new Set(out)];
+  return [...out.values()];
 }
 
 export function parseUtcOffset(text: string | undefined): number | undefined {
@@ -45,6 +52,7 @@ export function parseUtcOffset(text: string | undefined): number | undefined {
 export function summaryLine(s: InputSummary): string {
   const name = s.input;
   if (s.status === 'failed') return `ingest: ${name}: FAILED: ${s.error}`;
+  if (s.status === 'skipped') return `ingest: ${name}: skipped: ${s.error}`;
   if (s.status === 'unchanged') return `ingest: ${name} (${s.format}): unchanged since the last ingest`;
   const skipped = Object.entries(s.skipped);
   const skippedTotal = skipped.reduce((a, [, n]) => a + n, 0);
@@ -78,14 +86,16 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const quiet = Boolean(argv.quiet);
   const summaries: InputSummary[] = [];
   // Visible to `parsers` while it runs (store/runtime.ts).
-  const registration = registerRun(store.root, { name: uniqueRunName(store.root, inputs[0]!), kind: 'ingest', inputs: inputs.slice(0, 20) });
+  const paths = inputs.map((i) => i.path);
+  const registration = registerRun(store.root, { name: uniqueRunName(store.root, paths[0]!), kind: 'ingest', inputs: paths.slice(0, 20) });
   try {
     for (const input of inputs) {
-      const s = await ingestInput(store, sink, input, {
+      const s = await ingestInput(store, sink, input.path, {
         format: argv.format as InputFormat | undefined,
         parser: argv.parser as string | undefined,
         nodeAddress, date, year: argv.year as number | undefined, utcOffsetMinutes,
         full: Boolean(argv.full),
+        skipUnrecognised: input.fromDirectory,
         onProgress: (name, done, total) => { if ((total ?? done) > 4 * 1024 * 1024) bar.update(name, done, total); },
         onWarn: (name, message) => { bar.clear(); diag(`ingest: ${name}: ${message}`); },
       });
@@ -99,6 +109,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const totals = {
     inputs: summaries.length,
     failed: summaries.filter((s) => s.status === 'failed').length,
+    skipped_inputs: summaries.filter((s) => s.status === 'skipped').length,
     bytes: summaries.reduce((a, s) => a + s.bytes, 0),
     chunks: summaries.reduce((a, s) => a + s.chunks, 0),
     written: summaries.reduce((a, s) => a + s.written, 0),
