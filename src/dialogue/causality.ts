@@ -46,6 +46,10 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
     }
     return best;
   };
+  const ordered = (l: number[]) => [...l].sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : a - b));
+  // What a proxy keeps when it relays a response: status, tags, RSeq (RFC 3262), the Vias below its own.
+  const relayKey = (m: MergedMessage, vias: string[]) => J(m.id.callId, m.id.cseqNum, m.id.cseqMethod, m.id.status,
+    m.observations[0]!.chunk.to_tag, m.id.rseq, vias.join(' '));
   const reqByTop: Index = new Map(), reqByAddr: Index = new Map(), reqByStack: Index = new Map();
   const respByStack: Index = new Map(), finals: Index = new Map(), reliable: Index = new Map();
   messages.forEach((m, i) => {
@@ -56,7 +60,7 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
       push(reqByAddr, J(id.callId, id.cseqNum, id.method, id.src, id.dst), i);
       if (id.vias.length) push(reqByStack, J(id.callId, id.cseqNum, id.method, id.vias.join(' ')), i);
     } else if (id.status !== undefined) {
-      if (id.vias.length) push(respByStack, J(id.callId, id.cseqNum, id.cseqMethod, id.status, id.vias.join(' ')), i);
+      if (id.vias.length && !m.retransmissionOf) push(respByStack, relayKey(m, id.vias), i);
       if (id.status >= 200 && id.cseqMethod === 'INVITE') push(finals, J(id.callId, id.cseqNum), i);
       if (id.rseq !== undefined) push(reliable, J(id.callId, id.cseqNum, id.cseqMethod, id.rseq, id.src, id.dst), i);
     }
@@ -90,8 +94,12 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
     }
     // 100 Trying is hop-by-hop, never relayed (RFC 3261 §16.7 step 5), nor is a 200 to CANCEL (§16.10).
     if (id.status !== undefined && id.status > 100 && id.cseqMethod !== 'CANCEL' && id.vias.length >= 2 && !m.retransmissionOf) {
-      // The relayed copy of this response (one Via fewer) comes after it.
-      const j = earliest(respByStack.get(J(id.callId, id.cseqNum, id.cseqMethod, id.status, id.vias.slice(1).join(' '))));
+      // The relayed copy of this response (one Via fewer) comes after it. Several distinct
+      // responses can share status and Via stack (two 183s, sngrep__ipv6frag.pcap): the k-th
+      // received pairs with the k-th relayed.
+      const received = ordered(respByStack.get(relayKey(m, id.vias)) ?? []);
+      const relayed = ordered(respByStack.get(relayKey(m, id.vias.slice(1))) ?? []);
+      const j = relayed[received.indexOf(i)];
       if (j !== undefined) add(i, j, 'received before relayed');
     }
   });

@@ -113,10 +113,15 @@ export function identityOf(c: Chunk): SipIdentity {
   };
 }
 
-/** Key of the same bytes on the wire: the same message on the same hop, wherever captured. */
+/**
+ * Key of the same bytes on the same hop, wherever captured. The addresses are part of it: a
+ * relay that rewrites only the IP layer forwards byte-identical SIP on its next hop
+ * (heplify__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap), and that copy is the next hop, not the same
+ * message. (Hence a NAT between two capture points keeps their copies apart.)
+ */
 export function wireKey(id: SipIdentity): string | undefined {
   if (id.kind !== 'sip' || id.hash === undefined) return undefined;
-  return `${id.callId ?? ''}\u0000${id.hash}`;
+  return [id.callId ?? '', id.hash, id.src ?? '', id.dst ?? ''].join('\u0000');
 }
 
 /**
