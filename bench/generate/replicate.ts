@@ -17,19 +17,15 @@ export class Rng {
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * A rewriter for one template: every Call-ID, tag and branch token of its messages gets the copy's
- * suffix. Tokens are found once per template; each copy is then one regex replace per message.
+ * A rewriter for one template: the Call-ID (wherever it appears) and every tag and branch
+ * parameter value get the copy's mark, consistently across the call's messages, so that each
+ * copy is a distinct call with distinct dialogs and transactions.
  */
-export function makeRewriter(callId: string, texts: string[]): (text: string, copy: number) => string {
-  const tokens = new Set<string>([callId]);
-  for (const t of texts) {
-    for (const m of t.matchAll(/;\s*(?:tag|branch)=([^;>\s,]+)/gi)) tokens.add(m[1]!);
-  }
-  const list = [...tokens].filter((t) => t.length >= 3).sort((a, b) => b.length - a.length);
-  const re = new RegExp(list.map(escapeRe).join('|'), 'g');
+export function makeRewriter(callId: string, _texts: string[]): (text: string, copy: number) => string {
+  const re = new RegExp(`${escapeRe(callId)}|(;[ \\t]*(?:tag|branch)=)([^;>\\s,]+)`, 'gi');
   return (text, copy) => {
     const k = copy.toString(36);
-    const out = text.replace(re, (tok) => (tok === callId ? `b${k}-${tok}` : `${tok}-${k}`));
+    const out = text.replace(re, (tok: string, param?: string, value?: string) => (param ? `${param}${value}-${k}` : `b${k}-${tok}`));
     return fixContentLength(out);
   };
 }
