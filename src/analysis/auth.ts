@@ -41,7 +41,7 @@ export function authRules(cm: CallModel): Finding[] {
       if (stale.length > 0) {
         out.push({
           rule: 'auth-stale', severity: 'info',
-          message: `${plural(stale.length, 'credential')} refused as stale (${label(stale[0]!.final!)}): the nonce changed or expired before the client re-sent; not a wrong password`,
+          message: `${plural(stale.length, 'attempt')} with credentials refused as stale (${label(stale[0]!.final!)}): the nonce changed or expired before the client re-sent; not a wrong password`,
           evidence: stale.flatMap((t) => [t.requests[0]!.index, t.final!.index]),
           details: { method: stale[0]!.method, cseqs: stale.map((t) => t.cseqNum) },
         });

@@ -57,7 +57,7 @@ export function mediaRejectedRule(cm: CallModel): Finding[] {
     const answered = f.sdp ? sdpCodecs(f.sdp) : previous?.sdp ? sdpCodecs(previous.sdp) : [];
     out.push({
       rule: 'media-rejected', severity: 'error',
-      message: `${label(f)} to ${t.inDialog ? 're-INVITE' : 'INVITE'} (CSeq ${t.cseqNum}) from ${f.src ?? '?'}: offered ${offered.join(', ') || 'no SDP'}`
+      message: `${label(f)} to ${t.inDialog ? 're-INVITE' : 'INVITE'} (CSeq ${t.cseqNum}) from ${f.src ?? '?'}: offered ${offered.join(', ') || 'no SDP (late offer)'}`
         + (answered.length ? `; ${f.sdp ? 'it proposed' : 'previously agreed'} ${answered.join(', ')}` : ''),
       evidence: [t.requests[0]!.index, f.index, ...(previous && !f.sdp ? [previous.index] : [])].sort((a, b) => a - b),
       details: { cseq: t.cseqNum, status: f.status, offered, answered, hop: t.hop },
@@ -98,7 +98,8 @@ export function privateAddressRule(cm: CallModel): Finding[] {
     if (!isPublicAddress(peer) && !isPublicAddress(from)) continue;
     const places: [string, string | undefined][] = [];
     if (v.sdp) for (const m of v.sdp.media) if (m.port !== 0) places.push([`SDP c= (${m.type})`, m.connection]);
-    if (v.contact) places.push(['Contact', uriHostPort(v.contact)?.host]);
+    // A REGISTER response lists the bindings, not its sender's address (RFC 3261 §10.3 step 8).
+    if (v.contact && !(!v.isRequest && v.cseqMethod === 'REGISTER')) places.push(['Contact', uriHostPort(v.contact)?.host]);
     for (const [where, host] of places) {
       if (!isPrivateAddress(host)) continue;
       const key = `${where}|${host}|${v.src}|${v.dst}`;

@@ -162,15 +162,12 @@ export function hopTiming(cm: CallModel, t: Transaction, from?: bigint): Timing 
 }
 
 function callTiming(cm: CallModel, t: Transaction): Timing {
-  // Measured from the first attempt: the caller dialled then, whatever challenges came between.
-  const firstAttempt = cm.attempts[0]?.requests[0]?.time ?? t.requests[0]!.time;
-  const timing = hopTiming(cm, t, firstAttempt);
-  if (timing.post_dial_delay_ms === undefined) {
-    for (const a of cm.attempts) {
-      const r = a.responses.find((x) => x.status! >= 180 && x.status! < 200);
-      if (r) { timing.post_dial_delay_ms = ms(firstAttempt, r.time); break; }
-    }
-  }
+  // Measured from the decisive attempt: a UA may wait for its user (or a password prompt)
+  // between a challenge and the re-sent request, which is not network delay; the time the
+  // challenges cost is reported on its own.
+  const timing = hopTiming(cm, t);
+  const first = cm.attempts[0]?.requests[0];
+  if (first && cm.attempts.length > 1) timing.challenge_ms = ms(first.time, t.requests[0]!.time);
   return timing;
 }
 

@@ -62,7 +62,8 @@ export function recordRouteRule(cm: CallModel): Finding[] {
   if (!t || t.method !== 'INVITE') return out;
   const ok = t.responses.find((r) => r.status! >= 200 && r.status! < 300);
   if (!ok || ok.recordRoute.length === 0) return out;
-  const callerHost = hostOf(t.src), calleeHost = hostOf(ok.src);
+  // The callee's target (RFC 3261 §12.1.2: the remote target is the 2xx's Contact).
+  const callerHost = hostOf(t.src), calleeHost = uriHostPort(ok.contact)?.host;
   // RFC 3261 §12.1.2: the UAC's route set is the Record-Route list reversed.
   const uacRoutes = [...ok.recordRoute].reverse().map(routeUri);
   for (const v of cm.views) {
@@ -71,11 +72,12 @@ export function recordRouteRule(cm: CallModel): Finding[] {
     const routes = v.route.map(routeUri);
     const first = uriHostPort(`<${uacRoutes[0]}>`);
     const missing = routes.length === 0;
-    const wrongTarget = first && isLiteral(first.host) && hostOf(v.dst) !== first.host && hostOf(v.dst) === calleeHost;
+    // Straight to the callee's Contact, past the proxies that asked to stay in the path.
+    const wrongTarget = first && isLiteral(first.host) && calleeHost !== undefined && first.host !== calleeHost && hostOf(v.dst) === calleeHost;
     if (!missing && !wrongTarget) continue;
     out.push({
       rule: 'record-route-not-followed', severity: 'warning',
-      message: `${v.method} (CSeq ${v.cseqNum}) ` + (missing ? `carries no Route header although the ${ok.status} recorded ${uacRoutes.length} route${uacRoutes.length === 1 ? '' : 's'}` : `went to ${v.dst} instead of the recorded route ${uacRoutes[0]}`),
+      message: `${v.method} (CSeq ${v.cseqNum}) ` + (missing ? `carries no Route header although the ${ok.status} recorded ${uacRoutes.length} route${uacRoutes.length === 1 ? '' : 's'}` : `went straight to the callee ${v.dst}, past the recorded route ${uacRoutes[0]}`),
       evidence: [ok.index, v.index],
       details: { route_set: uacRoutes, route: routes, dst: v.dst },
     });

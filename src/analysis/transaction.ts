@@ -111,10 +111,12 @@ function isAncestor(a: Transaction, of: Transaction): boolean {
 export function retransmissions(copies: SipView[]): SipView[] {
   const out: SipView[] = [];
   for (let i = 1; i < copies.length; i++) {
+    // The gap decides even where the dialogue marked a retransmission: a capture point that saw
+    // one packet twice (mirrored ports, CORPUS.md entry 4) is not the sender repeating itself.
     const c = copies[i]!;
-    if (c.m.retransmissionOf !== undefined) { out.push(c); continue; }
     const prev = copies[i - 1]!;
-    if (c.m.chunk.hash === copies[0]!.m.chunk.hash && c.time - prev.time >= CAPTURE_COPY_NS) out.push(c);
+    const same = c.m.chunk.hash === copies[0]!.m.chunk.hash || c.m.retransmissionOf !== undefined;
+    if (same && c.time - prev.time >= CAPTURE_COPY_NS) out.push(c);
   }
   return out;
 }

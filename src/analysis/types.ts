@@ -34,6 +34,8 @@ export interface Timing {
   duration_ms?: number;
   /** INVITE → final response of any class. */
   final_ms?: number;
+  /** First attempt → the decisive one, when it was challenged (401/407) first. */
+  challenge_ms?: number;
 }
 
 export interface Outcome {
