@@ -65,9 +65,10 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
       if (id.rseq !== undefined) push(reliable, J(id.callId, id.cseqNum, id.cseqMethod, id.rseq, id.src, id.dst), i);
     }
   });
+  const indexOf = new Map(messages.map((m, i) => [m, i]));
   messages.forEach((m, i) => {
     const id = m.id;
-    if (m.retransmissionOf) add(messages.indexOf(m.retransmissionOf), i, 'retransmission');
+    if (m.retransmissionOf) add(indexOf.get(m.retransmissionOf), i, 'retransmission');
     if (id.callId === undefined || id.cseqNum === undefined) return;
     if (id.status !== undefined && id.cseqMethod) {
       // Its request on the same hop: same top Via branch, else reversed addresses (log chunks).
@@ -128,9 +129,13 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
     }
   });
   for (const group of byInstant.values()) {
-    for (const a of group) {
-      for (const b of group) {
-        if (messages[a]!.id.cseqNum! < messages[b]!.id.cseqNum!) add(a, b, 'lower CSeq of the same sender at the same instant');
+    // Link each CSeq level to the next one only: transitivity does the rest, linear in the group.
+    const levels: Index = new Map();
+    for (const i of group) push(levels, String(messages[i]!.id.cseqNum), i);
+    const nums = [...new Set(group.map((i) => messages[i]!.id.cseqNum!))].sort((x, y) => x - y);
+    for (let k = 0; k + 1 < nums.length; k++) {
+      for (const a of levels.get(String(nums[k]))!) {
+        for (const b of levels.get(String(nums[k + 1]))!) add(a, b, 'lower CSeq of the same sender at the same instant');
       }
     }
   }

@@ -24,7 +24,11 @@ export interface DialogueMessage {
 export interface CapturePointClock {
   /** Chunk.parser of the capture point. */
   parser: string;
-  /** Estimated offset to add to this capture point's node time to get reference time (ns). */
+  /**
+   * Estimated offset to add to this capture point's times to get reference time (ns). The
+   * capture point's timeline is its chunks' ref_ts: the frame time of a capture file, the line
+   * time of a log, the arrival time at our HEP listener.
+   */
   offset: bigint;
   /** How many shared observations or causal constraints supported the estimate. */
   support: number;
