@@ -1,6 +1,6 @@
 // One index row, recomputed from a call's whole file: never from the chunks of one batch, so a
 // row cannot go stale when another process appended to the same call.
-import { promises as fsp } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fsp, readFileSync } from 'node:fs';
 import { summarizeCall, type CallSummary } from '../../dialogue/summary.js';
 import { parseCallFile } from '../store.js';
 import { NO_CALL_ID } from '../layout.js';
@@ -38,6 +38,29 @@ export async function rowFromFile(path: string, hash: string, callId?: string): 
     buf = await fh.readFile();
   } finally {
     await fh.close();
+  }
+  return rowFromContent(buf, ino, hash, callId);
+}
+
+/**
+ * The same, synchronously: for small call files in the page cache a blocking read costs a few
+ * microseconds, against tens for a round trip through libuv's thread pool (the index hook's
+ * largest cost in the ingest profile). Callers bound how many they do between event-loop turns.
+ */
+export function rowFromFileSync(path: string, hash: string, callId?: string): RowResult {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
+    throw e;
+  }
+  let buf: Buffer, ino: bigint;
+  try {
+    ino = fstatSync(fd, { bigint: true }).ino;
+    buf = readFileSync(fd);
+  } finally {
+    closeSync(fd);
   }
   return rowFromContent(buf, ino, hash, callId);
 }

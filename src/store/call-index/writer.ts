@@ -6,7 +6,7 @@ import { callHash } from '../layout.js';
 import type { FlushListener } from '../sink.js';
 import type { Store } from '../store.js';
 import { getMeta, indexPath, openIndex, setMeta, type Database } from './db.js';
-import { hashOfPath, rowFromFile, type CallRow, type RowResult } from './row.js';
+import { hashOfPath, rowFromFileSync, type CallRow, type RowResult } from './row.js';
 
 /**
  * Upsert rows. A row replaces the stored one only if it was computed from at least as many bytes
@@ -28,24 +28,24 @@ export function writeRows(db: Database, rows: CallRow[], gone: string[] = []): v
   }).immediate();
 }
 
-/** Compute rows for many files, a few reads at a time (no file opened per message). */
-async function rowsFor(items: { path: string; hash: string; callId?: string }[], concurrency = 16): Promise<{ rows: CallRow[]; gone: string[] }> {
+/**
+ * Compute rows for many files. Reads are synchronous (see rowFromFileSync), in slices between
+ * which the event loop runs, so that a `listen` socket keeps being drained meanwhile.
+ */
+async function rowsFor(items: { path: string; hash: string; callId?: string }[], slice = 256): Promise<{ rows: CallRow[]; gone: string[] }> {
   const rows: CallRow[] = [];
   const gone: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const it = items[next++]!;
-      let r: RowResult;
-      try {
-        r = await rowFromFile(it.path, it.hash, it.callId);
-      } catch {
-        continue; // unreadable right now (permissions, EIO): the row stays as it was
-      }
-      if (r.kind === 'row') rows.push(r.row); else gone.push(it.hash);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % slice === 0) await new Promise<void>((r) => setImmediate(r));
+    const it = items[i]!;
+    let r: RowResult;
+    try {
+      r = rowFromFileSync(it.path, it.hash, it.callId);
+    } catch {
+      continue; // unreadable right now (permissions, EIO): the row stays as it was
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    if (r.kind === 'row') rows.push(r.row); else gone.push(it.hash);
+  }
   return { rows, gone };
 }
 
