@@ -8,6 +8,7 @@ import { ListenCounters } from '../../listen/counters.js';
 import { startTcpReceiver, type TcpReceiver } from '../../listen/tcp-receiver.js';
 import { startUdpReceiver, type UdpReceiver } from '../../listen/udp-receiver.js';
 import { callIndexListener } from '../../store/call-index/index.js';
+import { legIndexListener } from '../../store/leg-index.js';
 import { findListenerServing, findRun, registerRun } from '../../store/runtime.js';
 import { ChunkSink } from '../../store/sink.js';
 import { CommandError, diag, formatBytes, UsageError, writeOut } from '../output.js';
@@ -53,6 +54,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const counters = new ListenCounters();
   const sink = new ChunkSink(store, 5000);
   sink.onFlush(callIndexListener(store));
+  sink.onFlush(legIndexListener(store));
   const collector = new HepCollector(sink, counters, { allow, authKey, onError: (m) => diag(`listen: ${m}`) });
   const onPacket = (buf: Buffer, sender: string) => collector.handle(buf, sender);
 
