@@ -82,6 +82,15 @@ test('the index answers list exactly as a full scan: time ranges, text filters, 
   await assertSameAsScan(store, ['--filter', '"call-id"']); // not pushed down to SQL
   await assertSameAsScan(store, ['--since', since, '--limit', '5']);
   assert.equal((await listJson(store, ['--since', iso(T0 + 10 * 86400)], true)).length, 0);
+  // Prove the answers above came from the index: a row altered in SQLite shows up in list.
+  const Db = createRequire(import.meta.url)('better-sqlite3');
+  const db = new Db(join(store, '.index', 'calls.sqlite'));
+  db.prepare("UPDATE calls SET summary = json_set(summary, '$.to', 'from-the-index') WHERE call_id = 'idx-7-a@10.0.0.7'").run();
+  db.close();
+  const marked = (await listJson(store, ['--filter', 'idx-7-a'], true)) as Record<string, unknown>[];
+  assert.equal(marked[0]!.to, 'from-the-index');
+  assert.equal((await runCli(['--store', store, 'reindex', '-q'])).code, 0);
+  await assertSameAsScan(store, ['--filter', 'idx-7-a']);
 });
 
 test('call files deleted by logrotate drop out of list and are pruned from the index', async () => {

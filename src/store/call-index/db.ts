@@ -7,8 +7,10 @@
 // block, and B-tree indexes answer time ranges on a million rows in milliseconds (figures in
 // bench/README.md). The module is loaded lazily, only by the commands that touch the index.
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
 import { INDEX_DIR } from '../layout.js';
 
@@ -105,8 +107,34 @@ export function setMeta(db: Database, key: string, value: string): void {
 
 /**
  * An index is complete when it was built by `reindex`, or created on a store that had no call
- * yet and kept up to date by every writer since. Only a complete index may answer `list`.
+ * yet and kept up to date by every writer since, and its rows were computed by the code that
+ * runs now. Only a complete index may answer `list`.
  */
 export function isComplete(db: Database): boolean {
-  return getMeta(db, 'complete') === '1';
+  return getMeta(db, 'complete') === '1' && getMeta(db, 'summary-code') === summaryCode();
+}
+
+/** Mark the index complete, for the code that computes the rows now. */
+export function markComplete(db: Database): void {
+  setMeta(db, 'summary-code', summaryCode());
+  setMeta(db, 'complete', '1');
+}
+
+// What a row holds is whatever summarizeCall computes, and that code (the summary, the dialogue
+// and the analysis it runs, the chunk parsing) changes between versions: rows computed by other
+// code would make `list` disagree with a scan (a new outcome field, a filter that reads it). So
+// the index remembers a hash of that compiled code; a mismatch means: scan until `reindex`.
+const SUMMARY_CODE_DIRS = ['dialogue', 'analysis', 'sip', 'model', 'store'];
+let summaryCodeHash: string | undefined;
+
+export function summaryCode(): string {
+  if (summaryCodeHash !== undefined) return summaryCodeHash;
+  const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const h = createHash('sha1');
+  for (const d of SUMMARY_CODE_DIRS) {
+    let names: string[] = [];
+    try { names = readdirSync(join(src, d)).filter((n) => n.endsWith('.js')).sort(); } catch { /* absent */ }
+    for (const n of names) h.update(d + '/' + n + '\u0000').update(readFileSync(join(src, d, n)));
+  }
+  return (summaryCodeHash = h.digest('hex').slice(0, 16));
 }

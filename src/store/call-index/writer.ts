@@ -5,7 +5,7 @@ import type { Chunk } from '../../model/chunk.js';
 import { callHash } from '../layout.js';
 import type { FlushListener } from '../sink.js';
 import type { Store } from '../store.js';
-import { getMeta, indexPath, openIndex, setMeta, type Database } from './db.js';
+import { getMeta, indexPath, markComplete, openIndex, setMeta, type Database } from './db.js';
 import { hashOfPath, rowFromFileSync, type CallRow, type RowResult } from './row.js';
 
 /**
@@ -66,7 +66,7 @@ export function callIndexListener(store: Store): FlushListener {
       if (!createOnFirstFlush && !existsSync(indexPath(store.root))) return;
       db = openIndex(store.root, { create: true });
       if (!db) return; // the SQLite module is not available: list scans
-      if (createOnFirstFlush && getMeta(db, 'complete') === undefined) setMeta(db, 'complete', '1');
+      if (createOnFirstFlush && getMeta(db, 'complete') === undefined) markComplete(db);
     }
     const items = [...byCall.keys()].map((callId) => ({ path: store.pathOf(callId), hash: callHash(callId), callId }));
     const { rows, gone } = await rowsFor(items);
@@ -117,7 +117,7 @@ export async function reindexStore(store: Store, onProgress?: (p: ReindexProgres
       if (batch.length >= batchSize) await drain();
     }
     await drain();
-    setMeta(db, 'complete', '1');
+    markComplete(db);
     setMeta(db, 'reindexed', new Date().toISOString());
     return p;
   } finally {
