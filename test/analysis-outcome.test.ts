@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { analyzeDialogue } from '../src/analysis/analyze.js';
 import { corpusFile, corpusSkip, fixture } from './helpers/corpus.js';
 import { analyzeCall, dialogueOf, ingestInto, kazooSet } from './helpers/analysis-store.js';
+import { runCli } from './helpers/cli.js';
 
 const KAZOO = 'kazoo/kazoo__call_inspector_ci_chunk_tests_chunks.json';
 
@@ -85,6 +86,24 @@ const CORPUS: [file: string, callId: string, outcome: string, status: number | u
   ['pcap/sngrep__aaa.pcap', '24487391-449bf2a0@192.168.1.2', 'rejected', 403, '212.242.33.35:5060', 0, 'origination'],
   ['pcap/sngrep__aaa.pcap', '11894297-4432a9f8@192.168.1.2', 'rejected', 480, '212.242.33.35:5060', 0, 'termination'],
   ['pcap/sngrep__aaa.pcap', '105090259-446faf7a@192.168.1.2', 'cancelled', 408, '200.68.120.81:5060', 0, 'termination'],
+  // Entry 3: UA → proxy → UA over IPv6; the 200 comes from the far UA, two hops down.
+  ['pcap/sngrep__ipv6frag.pcap', '71846-1647924829-397430@fd17:625c:f037:2:a00:27ff:feb9:1521', 'answered', 200, '[fd17:625c:f037:2:a00:27ff:feb9:4222]:25060', 1, undefined],
+  // Entry 4: the T.38 call (its 488 is a re-INVITE's, the call itself was answered).
+  ['pcap/heplify__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap', '00e9d4a500e9d48-0015-0001-0000-0000@10.35.40.25', 'answered', 200, '10.35.60.100:5060', 0, undefined],
+  ['pcap/heplify__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap', 'SD4909701-9ff11bf72eb4a347c92974d8fbbc2668-ao8o3i1', 'answered', 200, '192.168.100.219:5060', 0, undefined],
+  // Entry 5: the SBC relays one Call-ID from its public to its private side (hop 1).
+  ['pcap/heplify__erspan_sip_ipv4_udp.pcapng', 'bf3880-0-16e4-5af571fa-38bc4ba4-5af571fa@101.231.48.19', 'answered', 200, '192.168.1.191:5060', 1, undefined],
+  ['pcap/heplify__erspan_sip_ipv4_udp.pcapng', 'ddd141f1d982d8989fb73db754a8fbb7@192.168.1.191', 'answered', 200, '180.173.83.248:53221', 1, undefined],
+  ['pcap/heplify__erspan_sip_ipv4_udp.pcapng', 'cdfef7c7647e97e4ff66fbf504c524e4@192.168.1.191', 'answered', 200, '180.173.83.248:20917', 1, undefined],
+  ['pcap/heplify__erspan_sip_ipv4_udp.pcapng', 'bf3060-0-16e4-5af571e2-2be02648-5af571e2@101.231.48.19', 'answered', 202, '192.168.1.191:5060', 1, undefined],
+  // Entry 7: the Avaya side of the SBC; its 403 and 487 calls.
+  ['pcap/heplify__sip_ipv4_tcp_fragmented.pcap', '80f232536592e8138b25b37b77600', 'rejected', 403, '10.186.207.1:6060', 0, 'origination'],
+  ['pcap/heplify__sip_ipv4_tcp_fragmented.pcap', '802220406592e81b8b15b37b77600', 'cancelled', 487, '10.186.207.1:6060', 0, 'termination'],
+  // Entry 8: REGISTER over TCP to the proxy, relayed over UDP from another port to the registrar.
+  ['pcap/heplify__sip_ipv4_tcp_retrans.pcap', '1c35908a84584771bcc93bd496e0a852', 'registered', 200, '172.168.0.227:5060', 1, undefined],
+  // Entry 11: the WebSocket A-leg answered by the B2BUA behind the proxy; the B-leg by the carrier.
+  ['pcap/heplify__sip_tcp_websocket.pcap', 'kovfhoptshgn59q712sr', 'answered', 200, '10.243.0.143:5060', 1, undefined],
+  ['pcap/heplify__sip_tcp_websocket.pcap', '926ffd16-6154-1237-09ba-0270b3230128', 'answered', 200, '10.243.1.36:5090', 1, undefined],
 ];
 
 test('corpus captures: outcome, generating node, hop and leg of every call', { skip: corpusSkip('pcap/sngrep__aaa.pcap') }, async (t) => {
@@ -95,4 +114,10 @@ test('corpus captures: outcome, generating node, hop and leg of every call', { s
     const o = (await analyzeCall(s, callId)).outcome;
     assert.deepEqual([o.outcome, o.status, o.generated_by, o.failed_hop, o.failed_leg], [outcome, status, by, hop, leg], `${file} ${callId}`);
   }
+  // Entry 7 as a whole (70 Call-IDs, many captured mid-call): the failures on the Avaya side are
+  // exactly its 486 and 403, the two 487s (one seen from its CANCEL on) and one unanswered INVITE
+  // (the capture ends after its 180); mid-dialogue captures stay 'unknown', not failed.
+  const l = await runCli(['list', '-f', 'json', '--failed', '--filter', 'b37b77600', '--store', s.store]);
+  const failed = (JSON.parse(l.stdout) as { status?: number; outcome?: string }[]).map((r) => `${r.outcome} ${r.status ?? ''}`.trim()).sort();
+  assert.deepEqual(failed, ['busy 486', 'cancelled 487', 'cancelled 487', 'rejected 403', 'unanswered']);
 });

@@ -33,7 +33,8 @@ export function callModel(d: Dialogue, views: SipView[], txs: Transaction[], cal
     .sort((a, b) => cmp(a.requests[0]!.time, b.requests[0]!.time) || a.hop - b.hop);
   const first = initial.find((t) => t.hop === 0) ?? initial[0];
   const cid = callId ?? first?.callId ?? d.callIds[0];
-  const attempts = first ? initial.filter((t) => t.callId === cid && t.method === first.method && t.hop === first.hop) : [];
+  // Attempts are the originator's own (same sender): an SBC's other side is a hop, not a retry.
+  const attempts = first ? initial.filter((t) => t.callId === cid && t.method === first.method && t.hop === first.hop && t.src === first.src) : [];
   return { d, views, txs, callId: cid, attempts, decisive: attempts[attempts.length - 1] };
 }
 
@@ -44,6 +45,20 @@ function cmp(a: bigint, b: bigint): number {
 export function computeOutcome(cm: CallModel): Outcome {
   const t = cm.decisive;
   if (!t) {
+    // The capture began after the request left: its final response still tells how it ended
+    // (RFC 3261 §17.1.1.3: a non-2xx is ACKed on the INVITE's transaction, so both are here).
+    const orphan = cm.txs.find((x) => x.requests.length === 0 && x.final && x.callId === (cm.callId ?? x.callId)
+      && (x.method === 'INVITE' || x.method === 'REGISTER' || x.method === 'SUBSCRIBE' || x.method === 'MESSAGE' || x.method === 'OPTIONS')
+      && x.final.status! >= 200);
+    if (orphan && orphan.final) {
+      const f = orphan.final;
+      const status = f.status!;
+      return {
+        outcome: classify(orphan.method, status, false), status, reason: f.reason, method: orphan.method, call_id: orphan.callId,
+        generated_by: f.src, failed_hop: 0, hops_seen: 1, timing: {}, evidence: [f.index],
+        ...(status >= 300 ? { failed_leg: ORIGINATION_CODES.has(status) ? 'origination' as const : 'termination' as const, basis: 'edge' as const } : {}),
+      };
+    }
     // Mid-dialogue capture: no out-of-dialogue request; report the first final response seen.
     const inDialog = cm.txs.find((x) => x.requests.length > 0 && x.method !== 'ACK');
     return {
@@ -57,15 +72,7 @@ export function computeOutcome(cm: CallModel): Outcome {
   const status = final?.status;
   const cancel = cm.txs.find((x) => x.method === 'CANCEL' && x.callId === t.callId && x.cseqNum === t.cseqNum && x.hop === t.hop
     && x.requests[0]!.time <= (final?.time ?? x.requests[0]!.time));
-  let outcome: OutcomeKind;
-  if (t.inDialog) outcome = 'unknown';
-  else if (status === undefined) outcome = cancel ? 'cancelled' : 'unanswered';
-  else if (status < 300) outcome = t.method === 'REGISTER' ? 'registered' : 'answered';
-  else if (status === 401 || status === 407) outcome = 'challenged';
-  else if (status === 486 || status === 600) outcome = 'busy';
-  else if (status === 487 || cancel) outcome = 'cancelled';
-  else if (status === 408) outcome = 'timeout';
-  else outcome = 'rejected';
+  const outcome: OutcomeKind = t.inDialog ? 'unknown' : status === undefined ? (cancel ? 'cancelled' : 'unanswered') : classify(t.method, status, Boolean(cancel));
 
   const chain = downstream(t);
   const deepest = chain[chain.length - 1]!;
@@ -93,6 +100,15 @@ export function computeOutcome(cm: CallModel): Outcome {
     }
   }
   return o;
+}
+
+export function classify(method: string, status: number, cancelled: boolean): OutcomeKind {
+  if (status < 300) return method === 'REGISTER' ? 'registered' : 'answered';
+  if (status === 401 || status === 407) return 'challenged';
+  if (status === 486 || status === 600) return 'busy';
+  if (status === 487 || cancelled) return 'cancelled';
+  if (status === 408) return 'timeout';
+  return 'rejected';
 }
 
 function failedLeg(cm: CallModel, t: Transaction, deepest: Transaction, status: number | undefined): { leg: FailedLeg; basis: 'hops' | 'edge' } | undefined {

@@ -78,16 +78,20 @@ function linkHops(list: Transaction[]): void {
     const p = byStack.get(`${t.callId}|${t.cseqNum}|${t.method}|${viaStackKey(r, 1)}`);
     if (p && p !== t) { t.parent = p; p.children.push(t); }
   }
-  // B2BUA-style continuation: same method, out of dialogue, leaving the very address (ip:port)
-  // the parent was sent to while the parent was pending. Only the exact endpoint: on one host
-  // (loopback labs, containers) a host match would chain unrelated calls.
+  // B2BUA-style continuation: same method, out of dialogue, sent while the parent was pending,
+  // from the very address (ip:port) the parent went to. Across Call-IDs only the exact endpoint:
+  // on one host (loopback labs, containers) a host match would chain unrelated calls.
   for (const t of list) {
     const r = t.requests[0];
     if (t.parent || !r || t.inDialog || t.method === 'ACK' || t.method === 'CANCEL' || t.src === undefined) continue;
     let best: Transaction | undefined;
     for (const p of list) {
       const pr = p.requests[0];
-      if (p === t || !pr || p.inDialog || p.method !== t.method || p.dst !== t.src) continue;
+      if (p === t || !pr || p.inDialog || p.method !== t.method) continue;
+      // The exact endpoint it was sent to; or, within one Call-ID (an SBC or a registrar front
+      // relaying it with a fresh Via from another socket or address), any other sender.
+      const sameCall = p.callId !== undefined && p.callId === t.callId && p.src !== t.src;
+      if (p.dst !== t.src && !sameCall) continue;
       if (pr.time > r.time || (p.final && p.final.time < r.time)) continue;
       if (isAncestor(t, p)) continue;
       if (!best || pr.time > best.requests[0]!.time) best = p;
