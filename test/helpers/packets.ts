@@ -127,7 +127,7 @@ export function pcapFile(records: PcapRecord[], o: { linkType?: number; littleEn
   const w32 = (n: number) => { const b = Buffer.alloc(4); if (le) b.writeUInt32LE(n >>> 0); else b.writeUInt32BE(n >>> 0); return b; };
   const w16 = (n: number) => { const b = Buffer.alloc(2); if (le) b.writeUInt16LE(n); else b.writeUInt16BE(n); return b; };
   const magic = o.nanoseconds ? 0xa1b23c4d : 0xa1b2c3d4;
-  const parts = [w32(magic), w16(2), w16(4), w32(0), w32(0), w32(262144), w32(o.linkType ?? 1)];
+  const parts: Buffer[] = [w32(magic), w16(2), w16(4), w32(0), w32(0), w32(262144), w32(o.linkType ?? 1)];
   for (const r of records) parts.push(w32(r.sec), w32(r.frac), w32(r.data.length), w32(r.origLen ?? r.data.length), r.data);
   return Buffer.concat(parts);
 }
