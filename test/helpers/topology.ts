@@ -195,6 +195,12 @@ export interface TopologyOptions {
   hep: 'listen' | 'pcap';
   /** Keep the work directory (also when TOPOLOGY_KEEP=1). */
   keep?: boolean;
+  /** One SIP port for all four entities (they differ by address), e.g. 5060 for a readable demo; default: a random free range. */
+  sipPort?: number;
+  /** The HEP collector's port on 127.0.0.1 (with sipPort); default sipPort + 4000. */
+  hepPort?: number;
+  /** A fixed Call-ID instead of a random one. */
+  callId?: string;
 }
 
 export interface TopologyRun {
@@ -236,13 +242,16 @@ export async function runTopologyScenario(scenario: Scenario, opts: TopologyOpti
   const mpath = kamailioModules();
   if (!lib || !mpath) throw new Error(String(topologySkip()));
   const dir = mkdtempSync(join(tmpdir(), `ci-topology-${scenario.name}-`));
-  const base = pickBasePort();
-  const port = { uac: base, p1: base + 1, p2: base + 2, uas: base + 3, hep: base + 4 };
+  const base = opts.sipPort ?? pickBasePort();
+  const port = opts.sipPort !== undefined
+    ? { uac: base, p1: base, p2: base, uas: base, hep: opts.hepPort ?? base + 4000 }
+    : { uac: base, p1: base + 1, p2: base + 2, uas: base + 3, hep: base + 4 };
+  const sipFilter = opts.sipPort !== undefined ? `udp port ${base}` : `udp portrange ${base}-${base + 3}`;
   const ep = {
     uac: `${ADDR.uac}:${port.uac}`, p1: `${ADDR.p1}:${port.p1}`, p2: `${ADDR.p2}:${port.p2}`,
     uas: `${ADDR.uas}:${port.uas}`, hep: `${ADDR.hep}:${port.hep}`,
   };
-  const callId = `topology-${scenario.name}-${Math.random().toString(36).slice(2, 10)}@${ADDR.uac}`;
+  const callId = opts.callId ?? `topology-${scenario.name}-${Math.random().toString(36).slice(2, 10)}@${ADDR.uac}`;
   const fake = { LD_PRELOAD: lib, FAKETIME: opts.p1Offset, DONT_FAKE_MONOTONIC: '1' };
   const procs: Proc[] = [];
   const run: TopologyRun = {
@@ -272,7 +281,7 @@ export async function runTopologyScenario(scenario: Scenario, opts: TopologyOpti
     for (const node of ['p1', 'p2']) await waitFor(`rsyslogd-${node}'s socket`, 10000, () => existsSync(join(dir, `${node}-log.sock`)), procs.find((p) => p.name === `rsyslogd-${node}`));
 
     // Ground truth: the SIP traffic between the four entities (not the HEP datagrams to B+4).
-    const truth = start('tshark-truth', dir, 'tshark', ['-q', '-i', 'lo', '-f', `udp portrange ${base}-${base + 3} and not udp port ${port.hep}`, '-w', run.truthPcap, '-F', 'pcap']);
+    const truth = start('tshark-truth', dir, 'tshark', ['-q', '-i', 'lo', '-f', `${sipFilter} and not udp port ${port.hep}`, '-w', run.truthPcap, '-F', 'pcap']);
     procs.push(truth);
     let hepCap: Proc | undefined;
     if (opts.hep === 'pcap') {
