@@ -30,7 +30,8 @@ export function matchesFilter(s: CallSummary, f: ListFilter): boolean {
     const hay = [s['call-id'], s.from ?? '', s.to ?? '', s.method ?? '', s.reason ?? '', ...s.capture_points].join('\n').toLowerCase();
     if (!hay.includes(f.text.toLowerCase())) return false;
   }
-  if (f.failed && (s.outcome === 'answered' || s.outcome === 'registered' || s.outcome === undefined)) return false;
+  // 'unknown' (captured mid-dialogue) is not a failure anyone could act on.
+  if (f.failed && (s.outcome === 'answered' || s.outcome === 'registered' || s.outcome === 'unknown' || s.outcome === undefined)) return false;
   if (f.outcome?.length && !f.outcome.includes(s.outcome ?? '')) return false;
   if (f.status?.length) {
     const code = s.status === undefined ? '' : String(s.status);
