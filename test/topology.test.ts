@@ -56,7 +56,15 @@ const EXPECTED: Record<string, Expected> = {
  * subtest still runs and reports (node:test todo); delete the entry once it passes. Nothing here
  * weakens an assertion.
  */
-const TODO: Record<string, string> = {};
+const ARRIVAL_TIME = 'dialogue orders live HEP by the listener\'s arrival time (ref_ts), which lags the packets by 30-140 ms ' +
+  'and swaps messages one proxy sent within a millisecond (e.g. P2\'s 100 Trying and its INVITE to the UAS); the HEP ' +
+  'timestamps themselves (P2\'s true clock, P1\'s off by the faketime offset) are in the true order';
+const TODO: Record<string, string> = {
+  'answered/order': ARRIVAL_TIME,
+  'busy/order': ARRIVAL_TIME,
+  'cancelled/order': ARRIVAL_TIME,
+  'timeout/order': ARRIVAL_TIME,
+};
 
 const runs: TopologyRun[] = [];
 after(async () => {
