@@ -7,10 +7,8 @@ import { AllowList } from '../../listen/allow-list.js';
 import { ListenCounters } from '../../listen/counters.js';
 import { startTcpReceiver, type TcpReceiver } from '../../listen/tcp-receiver.js';
 import { startUdpReceiver, type UdpReceiver } from '../../listen/udp-receiver.js';
-import { callIndexListener } from '../../store/call-index/index.js';
-import { legIndexListener } from '../../store/leg-index.js';
+import { StoreWriter } from '../../listen/store-writer.js';
 import { findListenerServing, findRun, registerRun } from '../../store/runtime.js';
-import { ChunkSink } from '../../store/sink.js';
 import { CommandError, diag, formatBytes, UsageError, writeOut } from '../output.js';
 import { openStore } from './common.js';
 
@@ -52,10 +50,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
 
   const counters = new ListenCounters();
-  const sink = new ChunkSink(store, 5000);
-  sink.onFlush(callIndexListener(store));
-  sink.onFlush(legIndexListener(store));
-  const collector = new HepCollector(sink, counters, { allow, authKey, onError: (m) => diag(`listen: ${m}`) });
+  const writer = new StoreWriter(store.root, counters, { onError: (m) => diag(`listen: ${m}`) });
+  const collector = new HepCollector(writer, counters, { allow, authKey });
   const onPacket = (buf: Buffer, sender: string) => collector.handle(buf, sender);
 
   const udpReceivers: UdpReceiver[] = [];
@@ -75,6 +71,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     }
   } catch (e) {
     await closeAll();
+    collector.stop();
+    await writer.stop();
     const err = e as NodeJS.ErrnoException;
     throw new CommandError(`cannot listen: ${err.code === 'EADDRINUSE' ? `address in use (${err.message.replace(/^.*EADDRINUSE\s*/, '')})` : err.message}`);
   }
@@ -84,13 +82,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const reg = registerRun(store.root, { name, kind: 'listen', addresses });
   if (!reg) {
     await closeAll();
+    collector.stop();
+    await writer.stop();
     await writeOut(`already running: ${name}\n`);
     return 0;
   }
 
   let statusTimer: NodeJS.Timeout | undefined;
   try {
-    collector.start();
     const granted = udpReceivers.map((r) => r.recvBufferSize);
     const bufNote = granted.length ? `, UDP receive buffer ${formatBytes(Math.min(...granted))} granted of ${formatBytes(recvBuffer)} asked` : '';
     diag(`listen: ${name}: listening on ${addresses.join(', ')}${bufNote}; store ${store.root}`);
@@ -110,7 +109,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     statusTimer = undefined;
     diag(`listen: ${name}: ${signal}: stopping`);
     await closeAll();
-    await collector.stop();
+    collector.stop();
+    await writer.stop();
   } finally {
     if (statusTimer) clearInterval(statusTimer);
     await closeAll();

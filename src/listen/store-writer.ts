@@ -1,0 +1,100 @@
+// The receiving thread's side of the store writer (store-worker.ts): accepted packets are handed
+// over in small batches (every 50 ms or 500 packets); what was handed over but not yet turned
+// into chunks and flushed is the queue, bounded by `queueLimit`: beyond it new packets are
+// dropped and counted, so that memory stays bounded however slow the disk is, and receiving
+// never waits for the disk.
+import { Worker } from 'node:worker_threads';
+import type { ReceivedPacket } from './collector.js';
+import type { ListenCounters } from './counters.js';
+import type { FromWriter, ToWriter } from './store-worker.js';
+
+export interface StoreWriterOptions {
+  queueLimit?: number;
+  batchChunks?: number;
+  flushIntervalMs?: number;
+  onError?: (message: string) => void;
+}
+
+export class StoreWriter {
+  private readonly worker: Worker;
+  private pending: ReceivedPacket[] = [];
+  /** Packets handed over and not yet turned into chunks, plus chunks not yet flushed. */
+  private outstanding = 0;
+  private readonly timer: NodeJS.Timeout;
+  private readonly queueLimit: number;
+  private lastErrorAt = 0;
+  private stopped: Promise<void> | undefined;
+  private failure: Error | undefined;
+
+  constructor(root: string, private readonly counters: ListenCounters, private readonly opts: StoreWriterOptions = {}) {
+    this.queueLimit = opts.queueLimit ?? 50_000;
+    this.worker = new Worker(new URL('./store-worker.js', import.meta.url), {
+      workerData: { root, batchChunks: opts.batchChunks ?? 5000, flushIntervalMs: opts.flushIntervalMs ?? 1000 },
+    });
+    this.worker.on('message', (m: FromWriter) => this.onMessage(m));
+    this.worker.on('error', (e) => {
+      this.failure = e;
+      opts.onError?.(`store writer failed: ${e.message}`);
+    });
+    this.timer = setInterval(() => this.post(), 50);
+  }
+
+  /** Queue a packet for the store; false when it was dropped (queue full). */
+  add(packet: ReceivedPacket): boolean {
+    if (this.failure || this.outstanding + this.pending.length >= this.queueLimit) {
+      this.counters.dropped++;
+      return false;
+    }
+    // A fresh, exactly sized copy: posting a view of a pooled buffer would clone the whole pool.
+    this.pending.push({ buf: new Uint8Array(packet.buf), sender: packet.sender, refTime: packet.refTime });
+    if (this.pending.length >= 500) this.post();
+    return true;
+  }
+
+  private post(): void {
+    if (this.pending.length === 0 || this.failure) return;
+    const packets = this.pending;
+    this.pending = [];
+    this.outstanding += packets.length;
+    this.worker.postMessage({ type: 'packets', packets } satisfies ToWriter);
+  }
+
+  private onMessage(m: FromWriter): void {
+    if (m.type === 'done') {
+      // Skipped packets leave the queue now; chunks leave it when flushed.
+      this.outstanding -= m.packets - m.chunks;
+      this.counters.chunks += m.chunks;
+      for (const [reason, n] of m.skipped) this.counters.count(this.counters.skipped, reason, n);
+      return;
+    }
+    if (m.type !== 'flushed') return;
+    this.outstanding -= m.chunks;
+    this.counters.stored += m.written;
+    this.counters.duplicates += m.duplicates;
+    if (m.failed !== undefined) {
+      this.counters.dropped += m.chunks;
+      const now = Date.now();
+      if (now - this.lastErrorAt > 10_000) {
+        this.lastErrorAt = now;
+        this.opts.onError?.(`store write failed, ${m.chunks} chunks lost: ${m.failed}`);
+      }
+    }
+  }
+
+  /** Hand over what is left, wait until the worker has written everything, end it. */
+  stop(): Promise<void> {
+    if (this.stopped) return this.stopped;
+    clearInterval(this.timer);
+    this.post();
+    this.stopped = new Promise<void>((resolve) => {
+      if (this.failure) { resolve(); return; }
+      this.worker.on('message', (m: FromWriter) => { if (m.type === 'stopped') resolve(); });
+      this.worker.once('exit', () => resolve());
+      this.worker.postMessage({ type: 'stop' } satisfies ToWriter);
+    }).then(async () => {
+      this.counters.dropped += this.failure ? this.outstanding : 0;
+      await this.worker.terminate();
+    });
+    return this.stopped;
+  }
+}
