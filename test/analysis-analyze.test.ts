@@ -62,3 +62,17 @@ test('findingMarks: message index → marks, for the ladder', { skip: corpusSkip
   const marks = findingMarks(a);
   for (const f of a.findings) for (const i of f.evidence) assert.ok(marks.get(i)!.some((m) => m.endsWith(f.rule)));
 });
+
+test('analyze --related: the WebSocket A-leg and the B2BUA\'s B-leg as one chain of four hops', { skip: corpusSkip('pcap/heplify__sip_tcp_websocket.pcap') }, async (t) => {
+  const s = await ingestInto([corpusFile('pcap/heplify__sip_tcp_websocket.pcap')]);
+  if (s.unreadable) return t.skip(s.unreadable);
+  const r = await runCli(['analyze', 'kovfhoptshgn59q712sr', '--related', '-f', 'json', '--store', s.store]);
+  assert.equal(r.code, 0, r.stderr);
+  const a = JSON.parse(r.stdout);
+  assert.equal(a.outcome.call_id, 'kovfhoptshgn59q712sr');
+  assert.equal(a.outcome.hops_seen, 4);
+  assert.equal(a.outcome.generated_by, '10.243.1.36:5090'); // the carrier answered, beyond the B2BUA
+  assert.deepEqual(a.legs.map((l: { call_id: string; outcome: string }) => [l.call_id, l.outcome]), [['926ffd16-6154-1237-09ba-0270b3230128', 'answered']]);
+  const alone = JSON.parse((await runCli(['analyze', 'kovfhoptshgn59q712sr', '-f', 'json', '--store', s.store])).stdout);
+  assert.equal(alone.outcome.generated_by, '10.243.0.143:5060'); // without the B-leg: the B2BUA
+});

@@ -89,6 +89,9 @@ export function holdRule(cm: CallModel): Finding[] {
   return out;
 }
 
+/** Requests whose Contact becomes the target of later requests (RFC 3261 §8.1.1.8, §10.2.1). */
+const TARGET_METHODS = new Set(['INVITE', 'REGISTER', 'SUBSCRIBE', 'UPDATE', 'NOTIFY', 'REFER']);
+
 export function privateAddressRule(cm: CallModel): Finding[] {
   const out: Finding[] = [];
   const seen = new Set<string>();
@@ -99,7 +102,9 @@ export function privateAddressRule(cm: CallModel): Finding[] {
     const places: [string, string | undefined][] = [];
     if (v.sdp) for (const m of v.sdp.media) if (m.port !== 0) places.push([`SDP c= (${m.type})`, m.connection]);
     // A REGISTER response lists the bindings, not its sender's address (RFC 3261 §10.3 step 8).
-    if (v.contact && !(!v.isRequest && v.cseqMethod === 'REGISTER')) places.push(['Contact', uriHostPort(v.contact)?.host]);
+    // Only where the Contact becomes a target (not in an ACK or BYE).
+    const target = v.isRequest ? TARGET_METHODS.has(v.method ?? '') : TARGET_METHODS.has(v.cseqMethod ?? '') && v.cseqMethod !== 'REGISTER';
+    if (v.contact && target) places.push(['Contact', uriHostPort(v.contact)?.host]);
     for (const [where, host] of places) {
       if (!isPrivateAddress(host)) continue;
       const key = `${where}|${host}|${v.src}|${v.dst}`;
@@ -116,9 +121,6 @@ export function privateAddressRule(cm: CallModel): Finding[] {
   }
   return out;
 }
-
-/** Requests whose Contact becomes the target of later requests (RFC 3261 §8.1.1.8, §10.2.1). */
-const TARGET_METHODS = new Set(['INVITE', 'REGISTER', 'SUBSCRIBE', 'UPDATE', 'NOTIFY', 'REFER']);
 
 export function contactMismatchRule(cm: CallModel): Finding[] {
   const out: Finding[] = [];

@@ -76,4 +76,6 @@ export interface Analysis {
   outcome: Outcome;
   findings: Finding[];
   hops: HopTiming[];
+  /** With related legs in the dialogue: each other leg's own outcome. */
+  legs?: Outcome[];
 }
