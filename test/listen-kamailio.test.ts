@@ -42,6 +42,21 @@ async function freeUdpPorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/** Whether something is bound to this UDP port on 127.0.0.1 (Linux /proc; true elsewhere, after a delay). */
+function udpBound(port: number): boolean {
+  try {
+    const hex = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+    return readFileSync('/proc/net/udp', 'utf8').includes(hex);
+  } catch {
+    return true;
+  }
+}
+
+function lastReceived(stderr: string): number {
+  const all = [...stderr.matchAll(/listen: received (\d+)/g)];
+  return all.length ? Number(all[all.length - 1]![1]) : 0;
+}
+
 function run(cmd: string, args: string[], log: string[]): { child: ChildProcess; done: Promise<number | null> } {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => log.push(String(d)));
@@ -66,16 +81,19 @@ test('listen + real Kamailio siptrace (HEP3) + sipp: the whole call is stored, b
   const k = run(kamailio!, ['-DD', '-E', '-f', join(dir, 'kamailio.cfg'), '-P', join(dir, 'k.pid'), '-Y', dir], klog);
   let uas: ReturnType<typeof run> | undefined;
   try {
-    // Kamailio prints nothing reliable when ready: give it a second and check that it did not die.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Ready when its socket is bound (and its workers a moment later).
+    assert.ok(await waitFor(() => udpBound(sipPort!) || k.child.exitCode !== null, 10000), 'kamailio did not bind');
+    await new Promise((r) => setTimeout(r, 300));
     assert.equal(k.child.exitCode, null, `kamailio exited: ${klog.join('')}`);
     uas = run(sipp!, ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(uasPort), '-mp', String(uasMedia), '-m', '1', '-nostdin', '-timeout', '30s'], ulog);
-    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(await waitFor(() => udpBound(uasPort!), 10000), 'sipp uas did not bind');
     const uac = run(sipp!, ['-sn', 'uac', '-i', '127.0.0.1', '-p', String(uacPort), '-mp', String(uacMedia), '-m', '1', '-nostdin', '-timeout', '30s', '-s', 'bob', `127.0.0.1:${sipPort}`], clog);
     assert.equal(await uac.done, 0, `sipp uac failed: ${clog.join('')}`);
     assert.equal(await uas.done, 0, `sipp uas failed: ${ulog.join('')}`);
-    // 13 SIP messages (7 on the UAC hop, 6 on the UAS hop) and one hlog() LOG packet.
-    assert.ok(await waitFor(() => /received 14\b/.test(listen.stderr()), 10000), listen.stderr());
+    // 13 SIP messages (7 on the UAC hop, 6 on the UAS hop) and one hlog() LOG packet; more
+    // only if a loaded machine made sipp retransmit.
+    assert.ok(await waitFor(() => lastReceived(listen.stderr()) >= 14, 10000), listen.stderr());
+    await new Promise((r) => setTimeout(r, 400));
   } finally {
     k.child.kill('SIGTERM');
     uas?.child.kill('SIGTERM');
@@ -83,8 +101,8 @@ test('listen + real Kamailio siptrace (HEP3) + sipp: the whole call is stored, b
   }
   const r = await listen.stop();
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.counters!.received, 14);
-  assert.equal(r.counters!.stored, 14);
+  assert.ok(r.counters!.received >= 14);
+  assert.equal(r.counters!.stored, r.counters!.received);
   assert.deepEqual(r.counters!.decode_errors, {});
 
   const ids = JSON.parse((await runCli(['--store', store, 'list', '-f', 'json'])).stdout) as Record<string, unknown>[];
@@ -94,10 +112,11 @@ test('listen + real Kamailio siptrace (HEP3) + sipp: the whole call is stored, b
   assert.equal(shown.code, 0, shown.stderr);
   const chunks = JSON.parse(shown.stdout) as Record<string, any>[];
   const A = `127.0.0.1:${uacPort}`, K = `127.0.0.1:${sipPort}`, B = `127.0.0.1:${uasPort}`;
-  const got = chunks.filter((c) => c.kind !== 'log').map((c) => `${c.method && c.status === undefined ? c.method : c.status} ${c.src}>${c.dst}`).sort();
+  const got = [...new Set(chunks.filter((c) => c.kind !== 'log').map((c) => `${c.status === undefined ? c.method : `${c.status}/${c.cseq_method}`} ${c.src}>${c.dst}`))].sort();
   const want = [
-    `INVITE ${A}>${K}`, `100 ${K}>${A}`, `INVITE ${K}>${B}`, `180 ${B}>${K}`, `180 ${K}>${A}`, `200 ${B}>${K}`, `200 ${K}>${A}`,
-    `ACK ${A}>${K}`, `ACK ${K}>${B}`, `BYE ${A}>${K}`, `BYE ${K}>${B}`, `200 ${B}>${K}`, `200 ${K}>${A}`,
+    `INVITE ${A}>${K}`, `100/INVITE ${K}>${A}`, `INVITE ${K}>${B}`, `180/INVITE ${B}>${K}`, `180/INVITE ${K}>${A}`,
+    `200/INVITE ${B}>${K}`, `200/INVITE ${K}>${A}`, `ACK ${A}>${K}`, `ACK ${K}>${B}`,
+    `BYE ${A}>${K}`, `BYE ${K}>${B}`, `200/BYE ${B}>${K}`, `200/BYE ${K}>${A}`,
   ].sort();
   assert.deepEqual(got, want);
   for (const c of chunks) {
