@@ -5,7 +5,7 @@
 // `show CALLID` with the flags it knows. Anything else — or anything the fast path does not
 // recognise exactly — goes to main.ts and yargs, unchanged.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,11 +30,11 @@ export async function entry(args: string[]): Promise<number> {
 
 /** What yargs' help depends on: the compiled command definitions, the width and the locale. */
 function helpKey(): string {
-  const st = statSync(mainJs);
+  // The content, not the mtime: a rebuild that changes nothing keeps the cache.
   const width = Math.min(110, process.stdout.columns ?? 100);
   const env = process.env;
-  return createHash('sha1')
-    .update([st.size, st.mtimeMs, width, env.LC_ALL, env.LC_MESSAGES, env.LANG, env.LANGUAGE, version_()].join('\u0000'))
+  return createHash('sha1').update(readFileSync(mainJs))
+    .update([width, env.LC_ALL, env.LC_MESSAGES, env.LANG, env.LANGUAGE, version_()].join('\u0000'))
     .digest('hex').slice(0, 16);
 }
 

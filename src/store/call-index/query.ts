@@ -3,7 +3,7 @@
 // writer without the hook may have grown it) before the caller applies its exact filters.
 import { statSync } from 'node:fs';
 import type { CallSummary } from '../../dialogue/summary.js';
-import { isComplete, openIndex, type Database } from './db.js';
+import { getMeta, isComplete, openIndex, type Database } from './db.js';
 import { rowFromFile, type CallRow } from './row.js';
 import { writeRows } from './writer.js';
 import type { Store } from '../store.js';
@@ -48,7 +48,11 @@ export async function queryIndex(store: Store, q: IndexQuery): Promise<IndexAnsw
   }
   if (!db) return undefined;
   try {
-    if (!isComplete(db)) return undefined;
+    if (!isComplete(db)) {
+      // Say why list is slow, once per command: being rebuilt, or built by other code.
+      process.stderr.write(`call-inspector: the list index of ${store.root} is ${getMeta(db, 'complete') === '0' ? 'being rebuilt' : 'out of date'}; scanning the call files (run \`call-inspector reindex\`)\n`);
+      return undefined;
+    }
     const where: string[] = [];
     const params: Record<string, unknown> = {};
     if (q.since !== undefined) { where.push('last_ts >= @since'); params.since = q.since; }
