@@ -1,0 +1,77 @@
+// The start-up fast path (src/cli/entry.ts): for --help, --version and show it must behave
+// exactly as the yargs path (CALL_INSPECTOR_NO_FAST_PATH=1), and decline what it does not know.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempDir, tempStore } from './helpers/cli.js';
+import { parseShowArgs } from '../src/cli/entry.js';
+
+const SLOW = { CALL_INSPECTOR_NO_FAST_PATH: '1' };
+
+async function same(args: string[]): Promise<void> {
+  const fast = await runCli(args);
+  const slow = await runCli(args, { env: SLOW });
+  assert.equal(fast.code, slow.code, `exit of ${args.join(' ')}: ${fast.stderr} / ${slow.stderr}`);
+  assert.equal(fast.stdout, slow.stdout, `stdout of ${args.join(' ')}`);
+  assert.equal(fast.stderr, slow.stderr, `stderr of ${args.join(' ')}`);
+}
+
+test('--help (cached rendering) and --version print what yargs prints', async () => {
+  await same(['--help']);
+  await same(['--help']); // the second one is served from the cache
+  await same(['-h']);
+  await same(['--version']);
+});
+
+test('show through the fast path equals show through yargs', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  const callId = 'fast-1@10.0.0.1';
+  const raw = (label: string, cseq: string) => [label, 'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKf1', 'From: <sip:a@x>;tag=1', 'To: <sip:b@x>', `Call-ID: ${callId}`, `CSeq: ${cseq}`, 'Content-Length: 0', ''];
+  const chunks = [
+    { 'call-id': callId, timestamp: 63900000000, ref_timestamp: '63900000000.0', label: 'INVITE sip:b@x SIP/2.0', raw: raw('INVITE sip:b@x SIP/2.0', '1 INVITE'), src: '10.0.0.1:5060', dst: '10.0.0.2:5060', parser: 'p1', c_seq: '1 INVITE' },
+    { 'call-id': callId, timestamp: 63900000001, ref_timestamp: '63900000001.0', label: 'SIP/2.0 486 Busy Here', raw: raw('SIP/2.0 486 Busy Here', '1 INVITE'), src: '10.0.0.2:5060', dst: '10.0.0.1:5060', parser: 'p1', c_seq: '1 INVITE' },
+  ];
+  const input = join(dir, 'c.json');
+  writeFileSync(input, JSON.stringify(chunks));
+  assert.equal((await runCli(['--store', store, 'ingest', '-q', input])).code, 0);
+  for (const args of [
+    ['show', callId, '--store', store],
+    ['--store', store, 'show', callId, '-f', 'json'],
+    [`--store=${store}`, 'show', callId, '--format=ndjson'],
+    ['show', callId, '--store', store, '-f', 'table'],
+    ['show', callId, '--store', store, '--ascii', '--width', '70', '--alias', '10.0.0.1:5060=alice'],
+    ['show', callId, '--store', store, '--kazoo', '-f', 'json'],
+    ['show', callId, '--store', store, '--inspect'],
+    ['show', 'no-such-call', '--store', store],
+    ['show', callId, '--store', join(dir, 'nowhere')],
+    ['show', callId, '--store', store, '-f', 'nonsense'],
+    ['show', callId, '--store', store, '--no-such-flag'],
+    ['show', '--store', store],
+  ]) await same(args);
+});
+
+test('the fast path declines what it does not know exactly, and keeps the defaults of main.ts', async () => {
+  assert.equal(parseShowArgs(['show', 'x', '--unknown']), undefined);
+  assert.equal(parseShowArgs(['show', 'x', 'y']), undefined);
+  assert.equal(parseShowArgs(['show', 'x', '--width', 'wide']), undefined);
+  assert.equal(parseShowArgs(['show', 'x', '-f', 'svg']), undefined);
+  assert.equal(parseShowArgs(['show', 'x', '--', '-y']), undefined);
+  assert.equal(parseShowArgs(['show', 'x', '--no-raw']), undefined);
+  assert.deepEqual(parseShowArgs(['show', 'x', '--alias', 'a=b', '--alias', 'c=d'])?.alias, ['a=b', 'c=d']);
+  // Every default that yargs documents for show must be the fast path's default too.
+  const help = await runCli(['show', '--help'], { env: SLOW });
+  const argv = parseShowArgs(['show', 'x'])!;
+  let checked = 0;
+  // yargs wraps an option's description onto following lines: read option blocks, not lines.
+  const blocks = help.stdout.split(/\n(?=\s+(?:-\w, )?--[a-z])/);
+  for (const b of blocks) {
+    const name = /^\s+(?:-\w, )?--([a-z][a-z-]*)/.exec(b)?.[1];
+    const def = /\[default: ([^\]]+)\]/.exec(b)?.[1];
+    if (!name || def === undefined) continue;
+    assert.equal(String(argv[name]), def.replace(/^"|"$/g, ''), `default of --${name}`);
+    checked++;
+  }
+  assert.ok(checked >= 5, `defaults found in show --help: ${checked}`);
+});
