@@ -180,3 +180,19 @@ test('reindex rebuilds the index from scratch; an old store without one is scann
   assert.equal(indexRows(store), 30);
   await assertSameAsScan(store, []);
 });
+
+test('two ingests racing to create the index of an empty store both keep it', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  // An empty store (marker only), then two writers whose first flushes both create the index.
+  assert.equal((await runCli(['--store', store, 'ingest', '-q', writeNdjson(join(dir, 'none.ndjson'), [])])).code !== 2, true);
+  const [ra, rb] = await Promise.all([
+    runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'a.ndjson', 0, 30, { parser: '/logs/a.log' })]),
+    runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'b.ndjson', 30, 30, { parser: '/logs/b.log' })]),
+  ]);
+  assert.equal(ra.code, 0, ra.stderr);
+  assert.equal(rb.code, 0, rb.stderr);
+  assert.doesNotMatch(ra.stderr + rb.stderr, /list index not/);
+  assert.equal(indexRows(store), 60);
+  assert.equal((await assertSameAsScan(store, [])).length, 60);
+});

@@ -57,8 +57,24 @@ CREATE INDEX IF NOT EXISTS calls_last ON calls(last_ts);
 
 function configure(db: Database): void {
   db.pragma('busy_timeout = 30000');
-  db.pragma('journal_mode = WAL');
+  // Switching to WAL needs a moment alone with the file and does not wait on busy_timeout: two
+  // writers opening a new index together retry rather than fail.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      break;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 200) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
+  }
   db.pragma('synchronous = NORMAL');
+}
+
+/** Only a file that is not a database (or a damaged one) is replaced, never one that is busy. */
+function isDamaged(e: unknown): boolean {
+  const code = (e as { code?: string }).code ?? '';
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT');
 }
 
 /**
@@ -78,7 +94,7 @@ export function openIndex(storeRoot: string, opts: { create: boolean }): Databas
     configure(db);
     db.exec(SCHEMA);
   } catch (e) {
-    if (!opts.create) return undefined;
+    if (!opts.create || !isDamaged(e)) throw e;
     // A damaged index is only a cache: drop it and start again (reindex fills it).
     for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
     db = new Driver(path);

@@ -57,6 +57,7 @@ async function rowsFor(items: { path: string; hash: string; callId?: string }[],
  */
 export function callIndexListener(store: Store): FlushListener {
   let db: Database | undefined;
+  let warned = false;
   let createOnFirstFlush = false;
   if (!existsSync(indexPath(store.root))) {
     createOnFirstFlush = storeHasNoCalls(store.root);
@@ -64,13 +65,27 @@ export function callIndexListener(store: Store): FlushListener {
   return async (byCall: Map<string, Chunk[]>) => {
     if (!db) {
       if (!createOnFirstFlush && !existsSync(indexPath(store.root))) return;
-      db = openIndex(store.root, { create: true });
+      try {
+        db = openIndex(store.root, { create: true });
+      } catch (e) {
+        if (!warned) process.stderr.write(`call-inspector: list index not opened (${(e as Error).message}); list will scan\n`);
+        warned = true;
+        return;
+      }
       if (!db) return; // the SQLite module is not available: list scans
       if (createOnFirstFlush && getMeta(db, 'complete') === undefined) markComplete(db);
     }
     const items = [...byCall.keys()].map((callId) => ({ path: store.pathOf(callId), hash: callHash(callId), callId }));
     const { rows, gone } = await rowsFor(items);
-    writeRows(db, rows, gone);
+    try {
+      writeRows(db, rows, gone);
+    } catch (e) {
+      // The call files are written and stay the truth; an index that missed rows must not answer
+      // list until `reindex` (rows of files that grew would be caught at query, new calls not).
+      if (!warned) process.stderr.write(`call-inspector: list index not updated (${(e as Error).message}); run \`call-inspector reindex\`\n`);
+      warned = true;
+      try { setMeta(db, 'complete', '0'); } catch { /* unwritable: list checks each row's file anyway */ }
+    }
   };
 }
 
