@@ -2,7 +2,7 @@
 // with a single O_APPEND write, so concurrent writers never interleave within a line; readers
 // skip a half-written last line and any unreadable line (counted), so a killed writer never
 // makes a call unreadable.
-import { promises as fsp, constants as fsc, existsSync, readdirSync, statSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { promises as fsp, constants as fsc, existsSync, readdirSync, statSync, mkdirSync, writeFileSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
 import { homedir } from 'node:os';
 import { chunkFromJson, encodeChunk, STORE_FORMAT_VERSION, type Chunk } from '../model/chunk.js';
@@ -92,34 +92,32 @@ export class Store {
   /**
    * Append chunks, grouped by call, one write per call file. Chunks whose id is already in the
    * file are not written again (idempotent re-ingest).
+   *
+   * The per-call work is synchronous on purpose: a few small syscalls per call (open, read,
+   * append, close) cost ~40 µs done directly, ~350 µs through libuv's thread pool (measured on
+   * 5,000 calls). Callers that must keep receiving meanwhile (listen) write from a worker thread.
    */
-  async append(byCall: Map<string, Chunk[]>, concurrency = 16): Promise<AppendResult> {
+  async append(byCall: Map<string, Chunk[]>): Promise<AppendResult> {
     const result: AppendResult = { written: 0, duplicates: 0, calls: 0 };
-    const jobs = [...byCall.entries()];
-    let next = 0;
-    const worker = async () => {
-      while (next < jobs.length) {
-        const [callId, chunks] = jobs[next++]!;
-        const r = await this.appendCall(callId, chunks);
-        result.written += r.written;
-        result.duplicates += r.duplicates;
-        if (r.written > 0) result.calls++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+    for (const [callId, chunks] of byCall) {
+      const r = this.appendCall(callId, chunks);
+      result.written += r.written;
+      result.duplicates += r.duplicates;
+      if (r.written > 0) result.calls++;
+    }
     return result;
   }
 
-  private async appendCall(callId: string, chunks: Chunk[]): Promise<{ written: number; duplicates: number }> {
+  private appendCall(callId: string, chunks: Chunk[]): { written: number; duplicates: number } {
     const path = this.pathOf(callId);
     const dir = dirname(path);
     if (!this.createdDirs.has(dir)) {
-      await fsp.mkdir(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true });
       this.createdDirs.add(dir);
     }
     let existing: string | undefined;
     try {
-      existing = await fsp.readFile(path, 'utf8');
+      existing = readFileSync(path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
@@ -136,11 +134,14 @@ export class Store {
     // A writer killed mid-line leaves no final newline: start on a fresh line so our first
     // line stays readable (the broken one is skipped by readers).
     if (existing !== undefined && existing.length > 0 && !existing.endsWith('\n')) text = '\n' + text;
-    const fh = await fsp.open(path, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o644);
+    const fd = openSync(path, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o644);
     try {
-      await fh.write(text);
+      // One write(2) for the whole batch keeps concurrent appenders' lines apart; a short write
+      // (disk full, signal) is finished in a second call rather than lost.
+      const bytes = Buffer.from(text, 'utf8');
+      for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     return { written, duplicates };
   }
