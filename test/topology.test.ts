@@ -56,15 +56,7 @@ const EXPECTED: Record<string, Expected> = {
  * subtest still runs and reports (node:test todo); delete the entry once it passes. Nothing here
  * weakens an assertion.
  */
-const ARRIVAL_TIME = 'dialogue orders live HEP by the listener\'s arrival time (ref_ts), which lags the packets by 30-140 ms ' +
-  'and swaps messages one proxy sent within a millisecond (e.g. P2\'s 100 Trying and its INVITE to the UAS); the HEP ' +
-  'timestamps themselves (P2\'s true clock, P1\'s off by the faketime offset) are in the true order';
-const TODO: Record<string, string> = {
-  'answered/order': ARRIVAL_TIME,
-  'busy/order': ARRIVAL_TIME,
-  'cancelled/order': ARRIVAL_TIME,
-  'timeout/order': ARRIVAL_TIME,
-};
+const TODO: Record<string, string> = {};
 
 const runs: TopologyRun[] = [];
 after(async () => {
@@ -143,10 +135,10 @@ describe('topology: sipp → Kamailio P1 (faketime) → Kamailio P2 → sipp, HE
 
       await t.test('estimated clock offsets undo the faketime offset', { todo: todo('clocks') }, () => {
         const applied = Number(run.p1Offset);
-        // The skew of each capture point's timeline (its chunks' ref_ts, dialogue/types.ts): a
-        // log line's time is its host's rsyslogd clock (P1's is faked); a HEP chunk's is the
-        // collector's arrival time (listen, or the HEP capture's frame time): the true clock.
-        const skew = (parser: string): number => (parser.endsWith('p1.log') ? applied : 0);
+        // The skew of each capture point's timeline (dialogue/merge.ts captureClock): a log
+        // line's time is its host's rsyslogd clock, a HEP chunk's is its node's header time;
+        // both are P1's faked clock for P1's capture points and the true clock for P2's.
+        const skew = (parser: string): number => (parser.endsWith('p1.log') || parser.startsWith(`hep:${ADDR.p1}#`) ? applied : 0);
         const ref = clocks.find((c) => c.method === 'reference');
         assert.ok(ref, `no reference clock: ${JSON.stringify(clocks)}`);
         for (const node of ['p1', 'p2'] as const) {

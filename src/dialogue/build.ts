@@ -11,6 +11,7 @@ import { missingParts } from './identity.js';
 import { kazooReorder } from './kazoo.js';
 import { compareChunks, dropCaptureDuplicates, mergeObservations, observe, type MergedMessage } from './merge.js';
 import { causalOrder, type OrderKey } from './order.js';
+import { captureSequenceConstraints } from './capture-sequence.js';
 
 export function buildDialogue(chunks: Chunk[], opts: DialogueOptions = {}): Dialogue {
   return opts.kazoo ? kazooDialogue(chunks, opts) : correctedDialogue(chunks, opts);
@@ -67,7 +68,7 @@ function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
   const offsets = new Map<string, bigint>();
   for (const p of parsers) offsets.set(p, (sc.offsets.get(p) ?? 0n) + (placement.delta.get(compOfParser.get(p)!) ?? 0n));
   const times = timeWith((p) => offsets.get(p) ?? 0n);
-  const constraints = causalConstraints(merged, (i) => times[i]!);
+  const constraints = [...causalConstraints(merged, (i) => times[i]!), ...captureSequenceConstraints(merged)];
 
   const keys: OrderKey[] = merged.map((m, i) => {
     const c = m.observations[0]!.chunk;

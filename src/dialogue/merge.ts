@@ -10,7 +10,7 @@ import { hopKey, identityOf, wireKey, type SipIdentity } from './identity.js';
 export interface Observation {
   chunk: Chunk;
   id: SipIdentity;
-  /** The capture point's own timeline: the collector time (for files, the node time). */
+  /** The capture point's own timeline (captureClock): HEP header time, else the collector time. */
   local: Instant;
   /** Position in the canonical order of all observations (input-order independent). */
   seq: number;
@@ -33,8 +33,21 @@ function sourcePos(c: Chunk): number {
   return c.source?.frame ?? c.source?.line ?? c.source?.offset ?? 0;
 }
 
+/**
+ * A chunk's time on its capture point's own timeline. For HEP the capture point is the sending
+ * node, and the header time is that node's clock at capture, exact to the µs; the collector's
+ * arrival time (ref_ts) adds queueing jitter of tens of ms on a live feed, enough to swap two
+ * messages a proxy sent within a millisecond. A HEP time the decoder did not trust
+ * (receiver-supplied, the hepgen ms-in-µs quirk) falls back to the arrival time.
+ */
+export function captureClock(c: Chunk): Instant {
+  const trusted = c.capture?.hep_version !== undefined
+    && !(c.flags?.includes('receiver-time') || c.flags?.includes('hep-ms-quirk'));
+  return BigInt(trusted ? c.ts : c.ref_ts);
+}
+
 export function compareChunks(a: Chunk, b: Chunk): number {
-  const ta = BigInt(a.ref_ts), tb = BigInt(b.ref_ts);
+  const ta = captureClock(a), tb = captureClock(b);
   if (ta !== tb) return ta < tb ? -1 : 1;
   if (a.parser !== b.parser) return a.parser < b.parser ? -1 : 1;
   const pa = sourcePos(a), pb = sourcePos(b);
@@ -51,7 +64,7 @@ export function observe(chunks: Chunk[]): Observation[] {
     if (!prev || compareChunks(c, prev) < 0) byId.set(c.id, c);
   }
   const sorted = [...byId.values()].sort(compareChunks);
-  return sorted.map((chunk, seq) => ({ chunk, id: identityOf(chunk), local: BigInt(chunk.ref_ts), seq }));
+  return sorted.map((chunk, seq) => ({ chunk, id: identityOf(chunk), local: captureClock(chunk), seq }));
 }
 
 /** Drop capture duplicates: same capture point, same bytes, same addresses and transport, within the window. */

@@ -26,8 +26,8 @@ export interface CapturePointClock {
   parser: string;
   /**
    * Estimated offset to add to this capture point's times to get reference time (ns). The
-   * capture point's timeline is its chunks' ref_ts: the frame time of a capture file, the line
-   * time of a log, the arrival time at our HEP listener.
+   * capture point's timeline is the frame time of a capture file, the line time of a log, and
+   * for HEP the node's own header time (the arrival time when that time is not trusted).
    */
   offset: bigint;
   /** How many shared observations or causal constraints supported the estimate. */
