@@ -70,7 +70,11 @@ export function computeOutcome(cm: CallModel): Outcome {
   const req = t.requests[0]!;
   const final = t.final;
   const status = final?.status;
+  // The caller's own CANCEL of this request: same top Via branch (RFC 3261 §9.1). A proxy's
+  // CANCEL downstream (its timer fired, RFC 3261 §16.8) carries a single Via of its own, so
+  // its depth says hop 0 too: the branch tells them apart.
   const cancel = cm.txs.find((x) => x.method === 'CANCEL' && x.callId === t.callId && x.cseqNum === t.cseqNum && x.hop === t.hop
+    && (x.branch !== undefined && t.branch !== undefined ? x.branch === t.branch : x.src === t.src)
     && x.requests[0]!.time <= (final?.time ?? x.requests[0]!.time));
   const outcome: OutcomeKind = t.inDialog ? 'unknown' : status === undefined ? (cancel ? 'cancelled' : 'unanswered') : classify(t.method, status, Boolean(cancel));
 
