@@ -44,46 +44,95 @@ function makeLine(bytes: Buffer, offset: number, end: number, lineNo: number, te
 }
 
 /**
- * Lines of `input`, whose first byte is at file offset `startOffset` and is line `firstLineNo`.
- * `onBytes` is told how many bytes each piece had (progress).
+ * Bytes a line of plain text is made of: TAB and printable ASCII. A piece of the input is
+ * scanned for anything else once, as one latin1 string (a native scan instead of a JavaScript
+ * loop per byte): lines before the first such byte need neither the binary check nor a strict
+ * UTF-8 decoder, because ASCII decodes the same either way.
  */
-export async function* logLines(input: AsyncIterable<Buffer>, startOffset: number, firstLineNo: number, onBytes?: (n: number) => void): AsyncGenerator<LogLine> {
-  let carry: Buffer[] = [];
-  let carryLen = 0;
-  let carryStart = startOffset;
-  let tooLong = false;
-  let pos = startOffset; // file offset of piece[0]
-  let lineNo = firstLineNo;
-  for await (const piece of input) {
-    onBytes?.(piece.length);
+const NOT_PLAIN = /[^\t\n\x20-\x7e]/g;
+
+/**
+ * Splits pieces of a log into lines, one piece at a time: the caller handles a whole piece's
+ * lines in a plain loop (an async generator per line cost more than the parsing itself).
+ * The first byte pushed is at file offset `startOffset` and starts line `firstLineNo`.
+ */
+export class LineSplitter {
+  private carry: Buffer[] = [];
+  private carryLen = 0;
+  private carryStart: number;
+  private tooLong = false;
+  private pos: number; // file offset of the next piece's first byte
+  private lineNo: number;
+
+  constructor(startOffset: number, firstLineNo: number) {
+    this.carryStart = startOffset;
+    this.pos = startOffset;
+    this.lineNo = firstLineNo;
+  }
+
+  /** The lines this piece completes, in order. */
+  push(piece: Buffer): LogLine[] {
+    const out: LogLine[] = [];
+    const scan = piece.toString('latin1');
+    let nextOdd = -1; // index of the next byte that is not plain text (-1: search again)
     let from = 0;
     for (;;) {
       const nl = piece.indexOf(0x0a, from);
       if (nl < 0) break;
-      const end = pos + nl + 1;
-      if (tooLong) {
-        yield { text: '', offset: carryStart, end, lineNo, terminated: true, bad: 'line too long' };
+      const end = this.pos + nl + 1;
+      if (this.tooLong) {
+        out.push({ text: '', offset: this.carryStart, end, lineNo: this.lineNo, terminated: true, bad: 'line too long' });
+      } else if (this.carryLen === 0 && nl - from <= MAX_LINE_BYTES) {
+        if (nextOdd < from) {
+          NOT_PLAIN.lastIndex = from;
+          const m = NOT_PLAIN.exec(scan);
+          nextOdd = m ? m.index : piece.length;
+        }
+        out.push(nextOdd >= nl
+          // A fresh string per line, not a slice of `scan`: a kept line must not pin the whole piece.
+          ? { text: piece.toString('latin1', from, nl), offset: this.carryStart, end, lineNo: this.lineNo, terminated: true }
+          : makeLine(piece.subarray(from, nl), this.carryStart, end, this.lineNo, true));
       } else {
         const part = piece.subarray(from, nl);
-        const bytes = carryLen ? Buffer.concat([...carry, part]) : part;
-        if (bytes.length > MAX_LINE_BYTES) yield { text: '', offset: carryStart, end, lineNo, terminated: true, bad: 'line too long' };
-        else yield makeLine(bytes, carryStart, end, lineNo, true);
+        const bytes = this.carryLen ? Buffer.concat([...this.carry, part]) : part;
+        if (bytes.length > MAX_LINE_BYTES) out.push({ text: '', offset: this.carryStart, end, lineNo: this.lineNo, terminated: true, bad: 'line too long' });
+        else out.push(makeLine(bytes, this.carryStart, end, this.lineNo, true));
       }
-      lineNo++;
-      carry = [];
-      carryLen = 0;
-      tooLong = false;
-      carryStart = end;
+      this.lineNo++;
+      this.carry = [];
+      this.carryLen = 0;
+      this.tooLong = false;
+      this.carryStart = end;
       from = nl + 1;
     }
-    if (from < piece.length && !tooLong) {
+    if (from < piece.length && !this.tooLong) {
       const rest = piece.subarray(from);
-      carryLen += rest.length;
-      if (carryLen > MAX_LINE_BYTES) { tooLong = true; carry = []; }
-      else carry.push(Buffer.from(rest)); // copy: the stream may reuse its buffer
+      this.carryLen += rest.length;
+      if (this.carryLen > MAX_LINE_BYTES) { this.tooLong = true; this.carry = []; }
+      else this.carry.push(Buffer.from(rest)); // copy: the stream may reuse its buffer
     }
-    pos += piece.length;
+    this.pos += piece.length;
+    return out;
   }
-  if (tooLong) yield { text: '', offset: carryStart, end: pos, lineNo, terminated: false, bad: 'line too long' };
-  else if (carryLen > 0) yield makeLine(Buffer.concat(carry), carryStart, pos, lineNo, false);
+
+  /** At the end of the input: the last line when it had no newline (it may be half written). */
+  end(): LogLine | undefined {
+    if (this.tooLong) return { text: '', offset: this.carryStart, end: this.pos, lineNo: this.lineNo, terminated: false, bad: 'line too long' };
+    if (this.carryLen > 0) return makeLine(Buffer.concat(this.carry), this.carryStart, this.pos, this.lineNo, false);
+    return undefined;
+  }
+}
+
+/**
+ * Lines of `input`, whose first byte is at file offset `startOffset` and is line `firstLineNo`.
+ * `onBytes` is told how many bytes each piece had (progress).
+ */
+export async function* logLines(input: AsyncIterable<Buffer>, startOffset: number, firstLineNo: number, onBytes?: (n: number) => void): AsyncGenerator<LogLine> {
+  const splitter = new LineSplitter(startOffset, firstLineNo);
+  for await (const piece of input) {
+    onBytes?.(piece.length);
+    yield* splitter.push(piece);
+  }
+  const last = splitter.end();
+  if (last) yield last;
 }

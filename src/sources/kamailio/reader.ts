@@ -21,9 +21,9 @@ import { fromMillis, NS_PER_S, parseRfc3339, type Instant } from '../../model/ti
 import type { SourceContext } from '../source.js';
 import { chunkFromAnnotations, type AnnotationGroup } from './annotation-chunk.js';
 import { chunkFromTransaction, isKnownTag, parseKazooLine, statedSelfAddress, type Transaction } from './kazoo-scheme.js';
-import { logLines } from './log-lines.js';
-import { parseAnnotation } from './log-prefix.js';
-import { LineClock, parsePrefix, type TimeContext } from './syslog-prefix.js';
+import { LineSplitter, type LogLine } from './log-lines.js';
+import { parseAnnotation, type Annotation } from './log-prefix.js';
+import { LineClock, parsePrefix, timeContext, type TimeContext } from './syslog-prefix.js';
 
 const LEVEL_START = /^(?:[A-Z]+|L_[A-Z0-9_]+): /;
 const JSON_LEVEL = /^\s*\{.*"level"\s*:/;
@@ -44,38 +44,106 @@ function resumeContextOf(v: unknown): KamailioResumeContext | undefined {
   };
 }
 
+/** A checkpoint declared between chunks: reported just before the next chunk is handed on. */
+interface CheckpointMark {
+  checkpoint: number;
+  context: KamailioResumeContext;
+}
+
 /** The input stream starts at ctx.startOffset (resume mode 'seek', sources/registry.ts). */
 export async function* readKamailioLog(input: AsyncIterable<Buffer>, ctx: SourceContext): AsyncGenerator<Chunk> {
   const resume = resumeContextOf(ctx.resumeContext);
-  const clock = new LineClock({ year: ctx.year, fileMtime: ctx.fileMtime, utcOffsetMinutes: ctx.utcOffsetMinutes, resume });
   const firstLineNo = resume?.line ?? (ctx.startOffset === 0 ? 1 : 0);
-  const txns = new Map<string, Transaction>();
-  const groups = new Map<string, AnnotationGroup>();
-  const groupOfPid = new Map<string, string>();
-  const unknownTags = new Map<string, number>();
+  const grouper = new LineGrouper(ctx, resume, firstLineNo);
+  const splitter = new LineSplitter(ctx.startOffset, firstLineNo);
+  // A whole piece is handled at once; its chunks and checkpoints are then handed on in the
+  // order they arose, so that when the ingest sees a chunk the checkpoint it holds is the one
+  // a line-by-line reader would have declared by then.
+  const handOn = function* (out: (Chunk | CheckpointMark)[]) {
+    for (const x of out) {
+      if ('checkpoint' in x) ctx.checkpoint(x.checkpoint, x.context);
+      else yield x;
+    }
+  };
+  for await (const piece of input) {
+    ctx.progress(piece.length);
+    for (const line of splitter.push(piece)) grouper.line(line);
+    for (const c of handOn(grouper.take())) yield c;
+  }
+  const last = splitter.end();
+  if (last) grouper.line(last);
+  grouper.finish();
+  for (const c of handOn(grouper.take())) yield c;
+}
+
+/** Kazoo transactions and annotation groups, built line by line (see the comment at the top). */
+class LineGrouper {
+  private readonly clock: LineClock;
+  private readonly txns = new Map<string, Transaction>();
+  private readonly groups = new Map<string, AnnotationGroup>();
+  private readonly groupOfPid = new Map<string, string>();
+  private readonly unknownTags = new Map<string, number>();
   // Kamailio's own address as the log itself states it, for transactions that do not (an
   // internal reply): the first one seen in this run.
-  let statedNodeAddress: Endpoint | undefined;
-  const build = (t: Transaction, flags?: string[]) => {
-    statedNodeAddress ??= statedSelfAddress(t);
-    return chunkFromTransaction(t, { parser: ctx.parser, nodeAddress: ctx.nodeAddress, statedNodeAddress, flags });
-  };
-  const closeGroup = (key: string): Chunk => {
-    const g = groups.get(key)!;
-    groups.delete(key);
-    const pidKey = String(g.pid ?? '');
-    if (groupOfPid.get(pidKey) === key) groupOfPid.delete(pidKey);
-    return chunkFromAnnotations(g, ctx.parser);
-  };
+  private statedNodeAddress: Endpoint | undefined;
+  private out: (Chunk | CheckpointMark)[] = [];
+  /** The latest line end where nothing was pending, not yet put in `out` (offset, or -1). */
+  private safeEnd = -1;
+  private safeLineNo = 0;
+  // The clock's state at that line end (the resume context), kept as plain fields.
+  private safeYear: number | undefined;
+  private safeMonth: number | undefined;
+  private safeLast: Instant | undefined;
+  private lastEnd: number;
+  private lastTerminated = true;
+  private lastNextLineNo: number;
 
-  let lastEnd = ctx.startOffset;
-  let lastTerminated = true;
-  let lastNextLineNo = firstLineNo;
-  for await (const line of logLines(input, ctx.startOffset, firstLineNo, (n) => ctx.progress(n))) {
-    lastEnd = line.end;
-    lastTerminated = line.terminated;
+  constructor(private readonly ctx: SourceContext, resume: KamailioResumeContext | undefined, firstLineNo: number) {
+    this.clock = new LineClock({ year: ctx.year, fileMtime: ctx.fileMtime, utcOffsetMinutes: ctx.utcOffsetMinutes, resume });
+    this.lastEnd = ctx.startOffset;
+    this.lastNextLineNo = firstLineNo;
+  }
+
+  /** What the lines so far produced: chunks, with the checkpoints declared between them. */
+  take(): (Chunk | CheckpointMark)[] {
+    this.markSafe();
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  // The resume context (a bigint as text) is built only when it is handed on, once per chunk
+  // at most, not at every line end.
+  private markSafe(): void {
+    if (this.safeEnd < 0) return;
+    this.out.push({ checkpoint: this.safeEnd, context: { ...timeContext(this.safeYear, this.safeMonth, this.safeLast), line: this.safeLineNo || undefined } });
+    this.safeEnd = -1;
+  }
+
+  private emit(c: Chunk): void {
+    this.markSafe();
+    this.out.push(c);
+  }
+
+  private build(t: Transaction, flags?: string[]): Chunk {
+    this.statedNodeAddress ??= statedSelfAddress(t);
+    return chunkFromTransaction(t, { parser: this.ctx.parser, nodeAddress: this.ctx.nodeAddress, statedNodeAddress: this.statedNodeAddress, flags });
+  }
+
+  private closeGroup(key: string): Chunk {
+    const g = this.groups.get(key)!;
+    this.groups.delete(key);
+    const pidKey = String(g.pid ?? '');
+    if (this.groupOfPid.get(pidKey) === key) this.groupOfPid.delete(pidKey);
+    return chunkFromAnnotations(g, this.ctx.parser);
+  }
+
+  line(line: LogLine): void {
+    const { ctx, clock, txns, groups } = this;
+    this.lastEnd = line.end;
+    this.lastTerminated = line.terminated;
     const nextLineNo = line.lineNo > 0 ? line.lineNo + 1 : 0;
-    lastNextLineNo = nextLineNo;
+    this.lastNextLineNo = nextLineNo;
     if (line.bad) {
       ctx.skip(line.bad);
     } else if (line.text.trim() !== '') {
@@ -87,19 +155,21 @@ export async function* readKamailioLog(input: AsyncIterable<Buffer>, ctx: Source
       if (time === undefined && annotation?.jsonTime !== undefined) time = jsonTime(annotation.jsonTime);
       const timeKnown = time !== undefined;
       time ??= clock.fallback();
-      const second = time / NS_PER_S;
 
       // Annotation groups end with their second.
-      for (const [key, g] of groups) if (g.second !== second) yield closeGroup(key);
+      if (groups.size > 0) {
+        const second = time / NS_PER_S;
+        for (const [key, g] of groups) if (g.second !== second) this.emit(this.closeGroup(key));
+      }
 
       if (kazoo) {
         const key = `${kazoo.callId}\u0000${prefix.pid ?? ''}`;
         const entry = { tag: kazoo.tag, text: kazoo.text, time, timeKnown, offset: line.offset, lineNo: line.lineNo, terminated: line.terminated };
-        if (!isKnownTag(kazoo.tag)) unknownTags.set(kazoo.tag, (unknownTags.get(kazoo.tag) ?? 0) + 1);
+        if (!isKnownTag(kazoo.tag)) this.unknownTags.set(kazoo.tag, (this.unknownTags.get(kazoo.tag) ?? 0) + 1);
         let t = txns.get(key);
         if (kazoo.tag === 'start' && t) {
           txns.delete(key);
-          yield build(t);
+          this.emit(this.build(t));
           t = undefined;
         }
         if (!t) {
@@ -112,21 +182,10 @@ export async function* readKamailioLog(input: AsyncIterable<Buffer>, ctx: Source
           || (kazoo.tag === 'log' && /^external\b/i.test(kazoo.text));
         if (closes) {
           txns.delete(key);
-          yield build(t);
+          this.emit(this.build(t));
         }
       } else if (annotation) {
-        const pid = prefix.pid ?? annotation.pid;
-        const pidKey = String(pid ?? '');
-        const key = `${annotation.callId}\u0000${pidKey}`;
-        const open = groupOfPid.get(pidKey);
-        if (open !== undefined && open !== key && groups.has(open)) yield closeGroup(open);
-        let g = groups.get(key);
-        if (!g) {
-          g = { callId: annotation.callId, pid, second, lines: [] };
-          groups.set(key, g);
-        }
-        groupOfPid.set(pidKey, key);
-        g.lines.push({ annotation, text: prefix.rest, time, timeKnown, offset: line.offset, lineNo: line.lineNo, terminated: line.terminated });
+        this.annotate(annotation, prefix.pid ?? annotation.pid, prefix.rest, time, timeKnown, line);
       } else {
         // A Kamailio line that names no Call-ID (core start-up, parser debug…) vs. anything else.
         const kamailioLine = prefix.recognised || LEVEL_START.test(prefix.rest) || JSON_LEVEL.test(prefix.rest);
@@ -134,17 +193,43 @@ export async function* readKamailioLog(input: AsyncIterable<Buffer>, ctx: Source
       }
     }
     if (line.terminated && txns.size === 0 && groups.size === 0) {
-      ctx.checkpoint(line.end, { ...clock.context(), line: nextLineNo || undefined } satisfies KamailioResumeContext);
+      this.safeEnd = line.end;
+      this.safeLineNo = nextLineNo;
+      this.safeYear = clock.year;
+      this.safeMonth = clock.month;
+      this.safeLast = clock.last;
     }
   }
 
-  for (const key of [...groups.keys()]) yield closeGroup(key);
-  if (lastTerminated && txns.size === 0) ctx.checkpoint(lastEnd, { ...clock.context(), line: lastNextLineNo || undefined } satisfies KamailioResumeContext);
-  for (const t of txns.values()) yield build(t, ['truncated']);
-  if (txns.size > 0) ctx.warn(`${txns.size} transaction${txns.size === 1 ? '' : 's'} still open at the end of the input (stored flagged truncated)`);
-  if (unknownTags.size > 0) {
-    const list = [...unknownTags].map(([tag, n]) => `${tag}: ${n}`).join(', ');
-    ctx.warn(`unknown Kazoo tags appended to their transactions (${list})`);
+  private annotate(annotation: Annotation, pid: number | undefined, text: string, time: Instant, timeKnown: boolean, line: LogLine): void {
+    const { groups, groupOfPid } = this;
+    const pidKey = String(pid ?? '');
+    const key = `${annotation.callId}\u0000${pidKey}`;
+    const open = groupOfPid.get(pidKey);
+    if (open !== undefined && open !== key && groups.has(open)) this.emit(this.closeGroup(open));
+    let g = groups.get(key);
+    if (!g) {
+      g = { callId: annotation.callId, pid, second: time / NS_PER_S, lines: [] };
+      groups.set(key, g);
+    }
+    groupOfPid.set(pidKey, key);
+    g.lines.push({ annotation, text, time, timeKnown, offset: line.offset, lineNo: line.lineNo, terminated: line.terminated });
+  }
+
+  /** End of input: open groups are emitted, open transactions flagged truncated. */
+  finish(): void {
+    const { ctx, txns } = this;
+    for (const key of [...this.groups.keys()]) this.emit(this.closeGroup(key));
+    this.markSafe();
+    if (this.lastTerminated && txns.size === 0) {
+      this.out.push({ checkpoint: this.lastEnd, context: { ...this.clock.context(), line: this.lastNextLineNo || undefined } });
+    }
+    for (const t of txns.values()) this.emit(this.build(t, ['truncated']));
+    if (txns.size > 0) ctx.warn(`${txns.size} transaction${txns.size === 1 ? '' : 's'} still open at the end of the input (stored flagged truncated)`);
+    if (this.unknownTags.size > 0) {
+      const list = [...this.unknownTags].map(([tag, n]) => `${tag}: ${n}`).join(', ');
+      ctx.warn(`unknown Kazoo tags appended to their transactions (${list})`);
+    }
   }
 }
 

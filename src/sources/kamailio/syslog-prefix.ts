@@ -86,6 +86,10 @@ export interface TimeContext {
   last?: string;
 }
 
+export function timeContext(year: number | undefined, month: number | undefined, last: Instant | undefined): TimeContext {
+  return { year, month, last: last?.toString() };
+}
+
 export interface TimeOptions {
   year?: number;
   fileMtime?: Date;
@@ -101,16 +105,16 @@ export interface TimeOptions {
  * out of order across a month boundary, not as a New Year.
  */
 export class LineClock {
-  private year: number | undefined;
-  private month: number | undefined;
-  private last: Instant | undefined;
+  private _year: number | undefined;
+  private _month: number | undefined;
+  private _last: Instant | undefined;
   private readonly mtime: Date;
 
   constructor(private readonly opts: TimeOptions) {
     this.mtime = opts.fileMtime ?? new Date();
-    this.year = opts.resume?.year ?? opts.year;
-    this.month = opts.resume?.month;
-    this.last = opts.resume?.last !== undefined ? BigInt(opts.resume.last) : undefined;
+    this._year = opts.resume?.year ?? opts.year;
+    this._month = opts.resume?.month;
+    this._last = opts.resume?.last !== undefined ? BigInt(opts.resume.last) : undefined;
   }
 
   /** The instant of a line, or undefined when it has none (the caller then uses `fallback`). */
@@ -118,33 +122,62 @@ export class LineClock {
     let t: Instant | undefined;
     if (p.timeKind === 'bsd' && p.bsd) t = this.resolveBsd(p.bsd);
     else if (p.timeKind === 'rfc3339' && p.rfc3339) {
-      t = parseRfc3339(p.rfc3339.text);
+      t = this.rfc3339(p.rfc3339.text);
       if (t !== undefined && p.rfc3339.local) t -= this.localOffsetNs(t);
     }
-    if (t !== undefined) this.last = t;
+    if (t !== undefined) this._last = t;
     return t;
+  }
+
+  // Consecutive lines mostly share their second: the instant of "YYYY-MM-DDTHH:MM:SS" and the
+  // zone is computed once per second (a regex, Date.UTC and bigint arithmetic), and each line
+  // only adds its fraction. Same result as parseRfc3339 on the whole text.
+  private secondKey = '';
+  private secondNs: Instant | undefined;
+
+  private rfc3339(text: string): Instant | undefined {
+    let i = 19; // "YYYY-MM-DDTHH:MM:SS": the prefix regex guarantees this shape
+    let frac = '';
+    if (text[i] === '.' || text[i] === ',') {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x39) j++;
+      frac = text.slice(i + 1, j);
+      i = j;
+    }
+    const key = text.slice(0, 19) + text.slice(i);
+    if (key !== this.secondKey) {
+      this.secondKey = key;
+      this.secondNs = parseRfc3339(key);
+    }
+    if (this.secondNs === undefined || frac === '') return this.secondNs;
+    return this.secondNs + BigInt(frac.length >= 9 ? frac.slice(0, 9) : frac.padEnd(9, '0'));
   }
 
   /** Time for a line without one: the previous line's, else the file's mtime. */
   fallback(): Instant {
-    return this.last ?? BigInt(this.mtime.getTime()) * NS_PER_MS;
+    return this._last ?? BigInt(this.mtime.getTime()) * NS_PER_MS;
   }
 
   context(): TimeContext {
-    return { year: this.year, month: this.month, last: this.last?.toString() };
+    return timeContext(this._year, this._month, this._last);
   }
 
+  // Read without allocating: the reader keeps them at each possible checkpoint.
+  get year(): number | undefined { return this._year; }
+  get month(): number | undefined { return this._month; }
+  get last(): Instant | undefined { return this._last; }
+
   private resolveBsd(b: NonNullable<LinePrefix['bsd']>): Instant {
-    if (this.year === undefined) {
+    if (this._year === undefined) {
       let y = this.mtime.getFullYear();
       // One day of slack: zones and a clock-skewed writer must not move a line a year back.
       if (this.localInstant(y, b) > BigInt(this.mtime.getTime() + 86400_000) * NS_PER_MS) y -= 1;
-      this.year = y;
-    } else if (this.month !== undefined && b.month < this.month - 1) {
-      this.year += 1;
+      this._year = y;
+    } else if (this._month !== undefined && b.month < this._month - 1) {
+      this._year += 1;
     }
-    this.month = b.month;
-    return this.localInstant(this.year, b);
+    this._month = b.month;
+    return this.localInstant(this._year, b);
   }
 
   private localInstant(year: number, b: NonNullable<LinePrefix['bsd']>): Instant {
