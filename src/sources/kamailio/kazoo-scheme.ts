@@ -105,7 +105,21 @@ export function parseHop(text: string): { left?: Endpoint; right?: Endpoint } | 
 /** Socket and URI decorations around an address: "udp:1.2.3.4:5060" ($fs), "sip:user@1.2.3.4:5060;lr" ($du). */
 const ADDRESS_SCHEME = /^(?:(?:udp|tcp|tls|sctp|wss|ws|sips?):)+/i;
 
+// The same few addresses recur on every transaction: each text is parsed once (a handful of
+// regexes and node's IPv6 check), up to a bound. Callers only read the endpoints they get.
+const ENDPOINT_CACHE_MAX = 4096;
+const endpointCache = new Map<string, Endpoint | undefined>();
+
 export function endpointOf(text: string): Endpoint | undefined {
+  const cached = endpointCache.get(text);
+  if (cached !== undefined || endpointCache.has(text)) return cached;
+  const e = parseEndpointText(text);
+  if (endpointCache.size >= ENDPOINT_CACHE_MAX) endpointCache.clear();
+  endpointCache.set(text, e);
+  return e;
+}
+
+function parseEndpointText(text: string): Endpoint | undefined {
   let t = text.trim().split(/\s+/)[0] ?? '';
   t = t.replace(/^<|>$/g, '').replace(ADDRESS_SCHEME, '').replace(/^[^@\[\]]*@/, '').replace(/[;?].*$/, '');
   if (t === '') return undefined;

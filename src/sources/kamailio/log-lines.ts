@@ -44,12 +44,10 @@ function makeLine(bytes: Buffer, offset: number, end: number, lineNo: number, te
 }
 
 /**
- * Bytes a line of plain text is made of: TAB and printable ASCII. A piece of the input is
- * scanned for anything else once, as one latin1 string (a native scan instead of a JavaScript
- * loop per byte): lines before the first such byte need neither the binary check nor a strict
- * UTF-8 decoder, because ASCII decodes the same either way.
+ * Anything but TAB and printable ASCII. A line without it needs neither the binary check (a
+ * JavaScript loop per byte) nor the strict UTF-8 decoder: ASCII decodes the same either way.
  */
-const NOT_PLAIN = /[^\t\n\x20-\x7e]/g;
+const NOT_PLAIN = /[^\t\x20-\x7e]/;
 
 /**
  * Splits pieces of a log into lines, one piece at a time: the caller handles a whole piece's
@@ -70,33 +68,28 @@ export class LineSplitter {
     this.lineNo = firstLineNo;
   }
 
-  /** The lines this piece completes, in order. */
-  push(piece: Buffer): LogLine[] {
-    const out: LogLine[] = [];
-    const scan = piece.toString('latin1');
-    let nextOdd = -1; // index of the next byte that is not plain text (-1: search again)
+  /**
+   * The lines this piece completes, in order. A generator, not an array: each line (and what
+   * the caller makes of it) dies young instead of living as long as the whole piece.
+   */
+  *push(piece: Buffer): Generator<LogLine> {
     let from = 0;
     for (;;) {
       const nl = piece.indexOf(0x0a, from);
       if (nl < 0) break;
       const end = this.pos + nl + 1;
       if (this.tooLong) {
-        out.push({ text: '', offset: this.carryStart, end, lineNo: this.lineNo, terminated: true, bad: 'line too long' });
+        yield { text: '', offset: this.carryStart, end, lineNo: this.lineNo, terminated: true, bad: 'line too long' };
       } else if (this.carryLen === 0 && nl - from <= MAX_LINE_BYTES) {
-        if (nextOdd < from) {
-          NOT_PLAIN.lastIndex = from;
-          const m = NOT_PLAIN.exec(scan);
-          nextOdd = m ? m.index : piece.length;
-        }
-        out.push(nextOdd >= nl
-          // A fresh string per line, not a slice of `scan`: a kept line must not pin the whole piece.
-          ? { text: piece.toString('latin1', from, nl), offset: this.carryStart, end, lineNo: this.lineNo, terminated: true }
-          : makeLine(piece.subarray(from, nl), this.carryStart, end, this.lineNo, true));
+        const text = piece.toString('latin1', from, nl);
+        yield NOT_PLAIN.test(text)
+          ? makeLine(piece.subarray(from, nl), this.carryStart, end, this.lineNo, true)
+          : { text, offset: this.carryStart, end, lineNo: this.lineNo, terminated: true };
       } else {
         const part = piece.subarray(from, nl);
         const bytes = this.carryLen ? Buffer.concat([...this.carry, part]) : part;
-        if (bytes.length > MAX_LINE_BYTES) out.push({ text: '', offset: this.carryStart, end, lineNo: this.lineNo, terminated: true, bad: 'line too long' });
-        else out.push(makeLine(bytes, this.carryStart, end, this.lineNo, true));
+        if (bytes.length > MAX_LINE_BYTES) yield { text: '', offset: this.carryStart, end, lineNo: this.lineNo, terminated: true, bad: 'line too long' };
+        else yield makeLine(bytes, this.carryStart, end, this.lineNo, true);
       }
       this.lineNo++;
       this.carry = [];
@@ -112,7 +105,6 @@ export class LineSplitter {
       else this.carry.push(Buffer.from(rest)); // copy: the stream may reuse its buffer
     }
     this.pos += piece.length;
-    return out;
   }
 
   /** At the end of the input: the last line when it had no newline (it may be half written). */

@@ -56,9 +56,11 @@ export async function* readKamailioLog(input: AsyncIterable<Buffer>, ctx: Source
   const firstLineNo = resume?.line ?? (ctx.startOffset === 0 ? 1 : 0);
   const grouper = new LineGrouper(ctx, resume, firstLineNo);
   const splitter = new LineSplitter(ctx.startOffset, firstLineNo);
-  // A whole piece is handled at once; its chunks and checkpoints are then handed on in the
-  // order they arose, so that when the ingest sees a chunk the checkpoint it holds is the one
-  // a line-by-line reader would have declared by then.
+  // Lines are handled in a plain loop over each piece; chunks and checkpoints are handed on in
+  // the order they arose, so that when the ingest sees a chunk the checkpoint it holds is the
+  // one a line-by-line reader would have declared by then. Checkpoints without a chunk after
+  // them wait for the end of the piece (most lines end a possible checkpoint: building each
+  // resume context would cost more than the line).
   const handOn = function* (out: (Chunk | CheckpointMark)[]) {
     for (const x of out) {
       if ('checkpoint' in x) ctx.checkpoint(x.checkpoint, x.context);
@@ -67,7 +69,10 @@ export async function* readKamailioLog(input: AsyncIterable<Buffer>, ctx: Source
   };
   for await (const piece of input) {
     ctx.progress(piece.length);
-    for (const line of splitter.push(piece)) grouper.line(line);
+    for (const line of splitter.push(piece)) {
+      grouper.line(line);
+      if (grouper.hasChunks) for (const c of handOn(grouper.take())) yield c;
+    }
     for (const c of handOn(grouper.take())) yield c;
   }
   const last = splitter.end();
@@ -104,6 +109,10 @@ class LineGrouper {
     this.lastNextLineNo = firstLineNo;
   }
 
+  get hasChunks(): boolean {
+    return this.out.length > 0;
+  }
+
   /** What the lines so far produced: chunks, with the checkpoints declared between them. */
   take(): (Chunk | CheckpointMark)[] {
     this.markSafe();
@@ -116,7 +125,7 @@ class LineGrouper {
   // at most, not at every line end.
   private markSafe(): void {
     if (this.safeEnd < 0) return;
-    this.out.push({ checkpoint: this.safeEnd, context: { ...timeContext(this.safeYear, this.safeMonth, this.safeLast), line: this.safeLineNo || undefined } });
+    this.out.push({ checkpoint: this.safeEnd, context: { ...timeContext(this.safeYear, this.safeMonth, this.safeLast), line: this.safeLineNo || undefined } satisfies KamailioResumeContext });
     this.safeEnd = -1;
   }
 

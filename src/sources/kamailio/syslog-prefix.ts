@@ -46,7 +46,14 @@ export function parsePrefix(line: string): LinePrefix {
     p.rfc3339 = { text: m[1]! + (m[2] ?? ''), local: m[2] === undefined };
     rest = rest.slice(m[0].length);
   }
-  if (p.timeKind !== 'none') {
+  if (p.timeKind !== 'none' && lastHead !== undefined && rest.startsWith(lastHead.text)) {
+    // The same "host tag[pid]: " as the line before: parsed the same way, so reuse it.
+    p.host = lastHead.host;
+    p.tag = lastHead.tag;
+    p.pid = lastHead.pid;
+    rest = rest.slice(lastHead.text.length);
+  } else if (p.timeKind !== 'none') {
+    const before = rest.length;
     // "[host] tag[pid]: ": the host is optional (RFC 3339 files written without one).
     const first = TAG.exec(rest);
     if (first && !LEVEL.test(first[1]!)) {
@@ -62,6 +69,7 @@ export function parsePrefix(line: string): LinePrefix {
         rest = afterHost.slice(second[0].length);
       }
     }
+    lastHead = headToReuse(line, before, rest, p);
   }
   const rank = RANK_PID.exec(rest);
   if (rank) {
@@ -71,6 +79,22 @@ export function parsePrefix(line: string): LinePrefix {
   p.rest = rest;
   p.recognised = p.timeKind !== 'none' || p.tag !== undefined || rank !== null;
   return p;
+}
+
+/** The "host tag[pid]: " text of the previous line with a time, and what it was parsed into. */
+let lastHead: { text: string; host?: string; tag?: string; pid?: number } | undefined;
+
+/**
+ * The head just parsed, if a later line that starts with the same text must parse the same way:
+ * a tag was found and the head ends with the one space the tag pattern may take (without it,
+ * a longer match could exist on another line).
+ */
+function headToReuse(line: string, before: number, rest: string, p: LinePrefix): typeof lastHead {
+  if (p.tag === undefined) return undefined;
+  const consumed = before - rest.length;
+  const start = line.length - before;
+  if (consumed === 0 || line.charCodeAt(start + consumed - 1) !== 0x20) return undefined;
+  return { text: line.slice(start, start + consumed), host: p.host, tag: p.tag, pid: p.pid };
 }
 
 function setTag(p: LinePrefix, m: RegExpExecArray): void {
@@ -132,25 +156,28 @@ export class LineClock {
   // Consecutive lines mostly share their second: the instant of "YYYY-MM-DDTHH:MM:SS" and the
   // zone is computed once per second (a regex, Date.UTC and bigint arithmetic), and each line
   // only adds its fraction. Same result as parseRfc3339 on the whole text.
-  private secondKey = '';
+  private secondKey = ''; // "YYYY-MM-DDTHH:MM:SS" of the cached second
   private secondNs: Instant | undefined;
 
+  private secondZone = '';
+
   private rfc3339(text: string): Instant | undefined {
-    let i = 19; // "YYYY-MM-DDTHH:MM:SS": the prefix regex guarantees this shape
-    let frac = '';
+    const i = 19; // "YYYY-MM-DDTHH:MM:SS": the prefix regex guarantees this shape
+    let j = i;
     if (text[i] === '.' || text[i] === ',') {
-      let j = i + 1;
+      j++;
       while (j < text.length && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x39) j++;
-      frac = text.slice(i + 1, j);
-      i = j;
     }
-    const key = text.slice(0, 19) + text.slice(i);
-    if (key !== this.secondKey) {
-      this.secondKey = key;
-      this.secondNs = parseRfc3339(key);
+    const zoneLength = text.length - j;
+    if (!(this.secondKey !== '' && zoneLength === this.secondZone.length && text.startsWith(this.secondKey) && text.endsWith(this.secondZone))) {
+      this.secondKey = text.slice(0, i);
+      this.secondZone = text.slice(j);
+      this.secondNs = parseRfc3339(this.secondKey + this.secondZone);
     }
-    if (this.secondNs === undefined || frac === '') return this.secondNs;
-    return this.secondNs + BigInt(frac.length >= 9 ? frac.slice(0, 9) : frac.padEnd(9, '0'));
+    const digits = Math.min(j - i - 1, 9);
+    if (this.secondNs === undefined || digits <= 0) return this.secondNs;
+    // At most 9 digits scaled to ns: an integer below 1e9, exact as a double.
+    return this.secondNs + BigInt(Number(text.slice(i + 1, i + 1 + digits)) * 10 ** (9 - digits));
   }
 
   /** Time for a line without one: the previous line's, else the file's mtime. */
