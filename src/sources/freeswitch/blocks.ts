@@ -155,7 +155,7 @@ export class BlockAssembler {
 
   private push(text: string): void {
     const b = this.cur!;
-    const t = text.replace(/\r$/, '');
+    const t = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (b.overflow) return;
     this.size += t.length + 2;
     if (this.size > this.maxBytes) {
@@ -175,7 +175,7 @@ export class BlockAssembler {
       b.lines.push(t);
       return;
     }
-    this.bodyBytes += Buffer.byteLength(t, 'latin1') + 2;
+    this.bodyBytes += t.length + 2; // latin1: one byte per character
     b.lines.push(t);
   }
 }

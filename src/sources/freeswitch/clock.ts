@@ -32,8 +32,16 @@ export function dayNumber(date: string): number | undefined {
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 86_400_000);
 }
 
+// Asked at every checkpoint (once per message), mostly for the same day: remember the last one.
+let lastDay: number | undefined;
+let lastDayText = '';
+
 export function dayText(day: number): string {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+  if (day !== lastDay) {
+    lastDayText = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    lastDay = day;
+  }
+  return lastDayText;
 }
 
 export function isClockState(x: unknown): x is ClockState {

@@ -36,6 +36,9 @@ export function isSofiaDebugLine(text: string): boolean {
 
 /** Index (> 0) where a dated console line starts inside a line, or -1. */
 export function findEmbeddedLogLine(text: string): number {
+  // Every message line is asked: most have no " [" for the level, and the unanchored pattern
+  // would otherwise be tried at every position.
+  if (!text.includes(' [')) return -1;
   const m = EMBEDDED.exec(text);
   return m && m.index > 0 ? m.index : -1;
 }

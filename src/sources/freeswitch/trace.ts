@@ -8,7 +8,7 @@ import { tracedChunk, type TracedMessage } from './chunk.js';
 import { dayNumber, TraceClock, type ClockState } from './clock.js';
 import { StampDater, type Dated } from './dating.js';
 import { LinePrefixer, type LogicalLine } from './line-prefix.js';
-import { physicalLines } from './lines.js';
+import { PhysicalLineSplitter, type PhysicalLine } from './lines.js';
 import { isSofiaDebugLine, parseLogLine } from './log-line.js';
 import { rebuildMessage } from './rebuild.js';
 import { findStamp } from './stamp.js';
@@ -130,7 +130,8 @@ export async function* readTrace(input: AsyncIterable<Buffer>, ctx: SourceContex
   };
 
   let last: { offset: number; end: number; line: number; newline: boolean } | undefined;
-  for await (const pl of physicalLines(input, { offset: ctx.startOffset, line: startLine }, (n) => ctx.progress(n))) {
+  /** The chunks one physical line completes. */
+  const lineChunks = (pl: PhysicalLine): Chunk[] => {
     last = { offset: pl.offset, end: pl.end, line: pl.line, newline: pl.newline };
     const pos: LinePos = { offset: pl.offset, line: pl.line };
     const out: Chunk[] = [];
@@ -160,12 +161,30 @@ export async function* readTrace(input: AsyncIterable<Buffer>, ctx: SourceContex
       }
       if (!pl.newline) asm.markCutLine();
     }
-    for (const c of out) yield c;
+    return out;
+  };
+  /** After a line's chunks are handed on. */
+  const lineDone = (pl: PhysicalLine): void => {
     // Everything before the next line is in chunks once no block is open and no stamp waits for a date.
     if (!asm.pending && dater.waiting === 0) {
       if (pl.newline) ctx.checkpoint(pl.end, state(pl.line + 1));
       else ctx.checkpoint(pl.offset, state(pl.line));
     }
+  };
+
+  const splitter = new PhysicalLineSplitter({ offset: ctx.startOffset, line: startLine });
+  for await (const piece of input) {
+    ctx.progress(piece.length);
+    for (const pl of splitter.push(piece)) {
+      const out = lineChunks(pl);
+      for (const c of out) yield c;
+      lineDone(pl);
+    }
+  }
+  const finalLine = splitter.end();
+  if (finalLine) {
+    for (const c of lineChunks(finalLine)) yield c;
+    lineDone(finalLine);
   }
 
   // End of input: the open block is cut (or complete by its Content-Length), then the undated rest.
