@@ -6,7 +6,7 @@
 // overflow during a long flush.
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeHep, hepCapturePoint, hepToChunk } from '../capture/hep.js';
-import { callIndexListener } from '../store/call-index/index.js';
+import { deferredCallIndexListener } from '../store/call-index/index.js';
 import { legIndexListener } from '../store/leg-index.js';
 import { ChunkSink } from '../store/sink.js';
 import { Store } from '../store/store.js';
@@ -23,7 +23,9 @@ const { root, batchChunks, flushIntervalMs } = workerData as { root: string; bat
 const CONTINUE_AT = 200;
 const store = Store.open(root, { create: true });
 const sink = new ChunkSink(store, batchChunks);
-sink.onFlush(callIndexListener(store));
+// The list index trails by seconds under load (see deferredCallIndexListener); drained at stop.
+const callIndex = deferredCallIndexListener(store);
+sink.onFlush(callIndex);
 sink.onFlush(legIndexListener(store));
 const port = parentPort!;
 let flushing: Promise<void> | undefined;
@@ -53,8 +55,10 @@ async function flushOnce(): Promise<void> {
 
 function finish(): void {
   clearInterval(timer);
-  port.postMessage({ type: 'stopped' } satisfies FromWriter);
-  port.close();
+  void callIndex.drain().catch(() => { /* the call files are the truth; reindex repairs */ }).finally(() => {
+    port.postMessage({ type: 'stopped' } satisfies FromWriter);
+    port.close();
+  });
 }
 
 function toChunks(packets: ReceivedPacket[]): void {
