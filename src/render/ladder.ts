@@ -21,6 +21,8 @@ export interface LadderOptions {
   raw?: boolean;
   /** Entity (`ip:port`) → name. */
   aliases?: Map<string, string>;
+  /** Message index → `analyze` finding marks ("E auth-loop"), shown on the arrows. */
+  findings?: Map<number, string[]>;
 }
 
 interface Glyphs {
@@ -88,7 +90,7 @@ export function renderLadder(d: Dialogue, opts: LadderOptions): string {
 
   const usedMarks = new Set<Mark['type']>();
   const plans: ArrowPlan[] = d.messages.map((m) => {
-    const marksList = messageMarks(m);
+    const marksList = messageMarks(m, opts.findings);
     for (const k of marksList) usedMarks.add(k.type);
     const a = col(m.src), b = col(m.dst);
     return {

@@ -10,7 +10,9 @@ export type Mark =
   | { type: 'seen'; count: number; parsers: string[] }
   | { type: 'retransmission'; of: number }
   | { type: 'flag'; flag: string }
-  | { type: 'note'; text: string };
+  | { type: 'note'; text: string }
+  /** A finding of `analyze` that names this message as evidence: severity letter and rule. */
+  | { type: 'finding'; severity: string; rule: string };
 
 const SDP = /^(?:content-type|c)\s*:\s*application\/sdp/i;
 
@@ -54,7 +56,11 @@ export function capturePoints(m: DialogueMessage): string[] {
   return [...new Set(m.observations.map((o) => o.parser))];
 }
 
-export function messageMarks(m: DialogueMessage): Mark[] {
+/**
+ * Marks of one message; `findings` maps message index → `analyze` marks such as "E auth-loop"
+ * (analysis/analyze.ts findingMarks), so the ladder shows which messages prove a finding.
+ */
+export function messageMarks(m: DialogueMessage, findings?: Map<number, string[]>): Mark[] {
   const marks: Mark[] = [];
   if (m.chunk.kind === 'log') marks.push({ type: 'log' });
   const parsers = capturePoints(m);
@@ -64,6 +70,10 @@ export function messageMarks(m: DialogueMessage): Mark[] {
   for (const o of [m.chunk, ...m.observations]) for (const f of o.flags ?? []) flags.add(f);
   for (const f of flags) marks.push({ type: 'flag', flag: f });
   if (m.note) marks.push({ type: 'note', text: m.note });
+  for (const f of findings?.get(m.index) ?? []) {
+    const [severity = '?', rule = f] = f.split(' ', 2);
+    marks.push({ type: 'finding', severity, rule });
+  }
   return marks;
 }
 
@@ -75,6 +85,7 @@ export function markText(k: Mark, ascii = false): string {
     case 'retransmission': return `retx #${k.of + 1}`;
     case 'flag': return `!${k.flag}`;
     case 'note': return '*';
+    case 'finding': return `[${k.severity}:${k.rule}]`;
   }
 }
 
@@ -86,6 +97,7 @@ export function markDescription(k: Mark): string {
     case 'retransmission': return `retransmission of #${k.of + 1}`;
     case 'flag': return `flag: ${k.flag}`;
     case 'note': return `order: ${k.text}`;
+    case 'finding': return `finding (${k.severity}): ${k.rule}`;
   }
 }
 
@@ -97,5 +109,6 @@ export function markLegend(used: Set<Mark['type']>, ascii = false): string[] {
   if (used.has('log')) out.push('(log)  a Kamailio log transaction, not a captured packet');
   if (used.has('flag')) out.push('!flag  the capture or the parser flagged the message (truncated, parse problem, ...)');
   if (used.has('note')) out.push('*  the data could not decide the order: see the notes');
+  if (used.has('finding')) out.push('[E:rule]  evidence of a finding of `analyze` (E error, W warning, I info)');
   return out;
 }

@@ -2,15 +2,11 @@
 import { buildDialogue } from '../../dialogue/build.js';
 import { chunkToJson } from '../../model/chunk.js';
 import type { Dialogue } from '../../dialogue/types.js';
-import { renderJson, renderNdjson } from '../../render/json.js';
-import { renderTable } from '../../render/table.js';
-import { renderLadder } from '../../render/ladder.js';
 import { colorEnabled, CommandError, diag, writeOut } from '../output.js';
 import { openStore, parseAliases } from './common.js';
 import type { Store } from '../../store/store.js';
 import { collectRelatedLegs } from '../../store/leg-index.js';
 import type { Chunk } from '../../model/chunk.js';
-import { analyzeDialogue, inspectAnalysis, verdictLine } from '../../analysis/analyze.js';
 
 export async function loadCall(store: Store, callId: string): Promise<Chunk[]> {
   const r = await store.readCall(callId);
@@ -53,7 +49,15 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const store = openStore(argv, false);
   const chunks = argv.related ? await loadRelated(store, callId) : await loadCall(store, callId);
   const dialogue = buildDialogue(chunks, { kazoo: Boolean(argv.kazoo), refParser: argv['ref-parser'] as string | undefined });
+  // Renderers and the analysis are loaded for the format asked for only: `show` is typed many
+  // times a day and its start-up is mostly module loading.
+  if (argv.format === 'json' || argv.format === 'ndjson') {
+    const { renderJson, renderNdjson } = await import('../../render/json.js');
+    await writeOut(argv.format === 'json' ? renderJson(dialogue) : renderNdjson(dialogue));
+    return 0;
+  }
   // Recomputed from the chunks on every show: never stale (issue 5).
+  const { analyzeDialogue, findingMarks, inspectAnalysis, verdictLine } = await import('../../analysis/analyze.js');
   const analysis = analyzeDialogue(dialogue, { callId });
   if (argv.inspect) {
     // The original's four keys, then ours: each capture point's clock offset and its support.
@@ -61,23 +65,24 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     return 0;
   }
   const color = colorEnabled();
-  if (argv.format === 'table' || argv.format === 'ladder' || argv.format === undefined) await writeOut(`verdict: ${verdictLine(analysis)}\n`);
-  switch (argv.format) {
-    case 'json': await writeOut(renderJson(dialogue)); break;
-    case 'ndjson': await writeOut(renderNdjson(dialogue)); break;
-    case 'table': await writeOut(renderTable(dialogue, { color, aliases: parseAliases(argv.alias) })); break;
-    case 'html': {
-      // Loaded only when asked for: the page template is not needed for the common formats.
-      const { renderHtml } = await import('../../render/html.js');
-      await writeOut(renderHtml(dialogue, { aliases: parseAliases(argv.alias) }));
-      break;
-    }
-    default:
-      await writeOut(renderLadder(dialogue, {
-        color, ascii: Boolean(argv.ascii), raw: Boolean(argv.raw),
-        width: (argv.width as number | undefined) ?? process.stdout.columns ?? 120,
-        aliases: parseAliases(argv.alias),
-      }));
+  if (argv.format === 'html') {
+    // The page template is not needed for the common formats.
+    const { renderHtml } = await import('../../render/html.js');
+    await writeOut(renderHtml(dialogue, { aliases: parseAliases(argv.alias) }));
+    return 0;
   }
+  await writeOut(`verdict: ${verdictLine(analysis)}\n`);
+  if (argv.format === 'table') {
+    const { renderTable } = await import('../../render/table.js');
+    await writeOut(renderTable(dialogue, { color, aliases: parseAliases(argv.alias) }));
+    return 0;
+  }
+  const { renderLadder } = await import('../../render/ladder.js');
+  await writeOut(renderLadder(dialogue, {
+    color, ascii: Boolean(argv.ascii), raw: Boolean(argv.raw),
+    width: (argv.width as number | undefined) ?? process.stdout.columns ?? 120,
+    aliases: parseAliases(argv.alias),
+    findings: findingMarks(analysis),
+  }));
   return 0;
 }
