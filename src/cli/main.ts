@@ -1,8 +1,8 @@
 // Command-line entry: flags are parsed here, each command's work is loaded lazily so that
 // `--help` and `show` start fast.
 import yargs, { type Argv } from 'yargs';
-import { diag, UsageError, CommandError } from './output.js';
-import { StoreError } from '../store/store.js';
+import { UsageError } from './output.js';
+import { reportCliError } from './entry-errors.js';
 import { STDIN_TOKEN } from './commands/common.js';
 
 export interface GlobalArgs {
@@ -133,19 +133,6 @@ export async function main(args: string[]): Promise<number> {
     await buildCli(args).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof UsageError) {
-      diag(`call-inspector: ${e.message}\nTry 'call-inspector --help'.`);
-      return 2;
-    }
-    if (e instanceof CommandError) {
-      diag(`call-inspector: ${e.message}`);
-      return e.exitCode;
-    }
-    if (e instanceof StoreError) {
-      diag(`call-inspector: ${e.message}`);
-      return 1;
-    }
-    diag(`call-inspector: ${(e as Error).stack ?? String(e)}`);
-    return 1;
+    return reportCliError(e);
   }
 }
