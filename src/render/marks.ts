@@ -68,6 +68,8 @@ export function messageMarks(m: DialogueMessage, findings?: Map<number, string[]
   if (m.retransmissionOf !== undefined) marks.push({ type: 'retransmission', of: m.retransmissionOf });
   const flags = new Set<string>();
   for (const o of [m.chunk, ...m.observations]) for (const f of o.flags ?? []) flags.add(f);
+  // The capture reader's own 'retransmission' flag says what the retx mark already says.
+  if (m.retransmissionOf !== undefined) flags.delete('retransmission');
   for (const f of flags) marks.push({ type: 'flag', flag: f });
   if (m.note) marks.push({ type: 'note', text: m.note });
   for (const f of findings?.get(m.index) ?? []) {

@@ -82,7 +82,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     color, ascii: Boolean(argv.ascii), raw: Boolean(argv.raw),
     width: (argv.width as number | undefined) ?? process.stdout.columns ?? 120,
     aliases: parseAliases(argv.alias),
-    findings: findingMarks(analysis),
+    // Errors and warnings only: info findings (timings, R-URI rewrites) would crowd every arrow.
+    findings: new Map([...findingMarks(analysis)].map(([i, marks]) => [i, marks.filter((k) => !k.startsWith('I '))] as const).filter(([, marks]) => marks.length > 0)),
   }));
   return 0;
 }
