@@ -1,10 +1,9 @@
 // `list`: one row per stored call, filtered by time and text.
-import Table from 'cli-table3';
 import { summarizeCall, type CallSummary } from '../../dialogue/summary.js';
 import { nowInstant, parseDuration, parseTimeArg } from '../../model/time.js';
 import { parseCallFile } from '../../store/store.js';
 import { promises as fsp } from 'node:fs';
-import { colorEnabled, UsageError, writeOut } from '../output.js';
+import { colorEnabled, makeChalk, UsageError, writeOut } from '../output.js';
 import { openStore } from './common.js';
 import { queryIndex } from '../../store/call-index/query.js';
 
@@ -91,19 +90,21 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
 export function renderList(rows: CallSummary[], format: string, color: boolean): string {
   if (format === 'json') return JSON.stringify(rows) + '\n';
   if (format === 'ndjson') return rows.map((r) => JSON.stringify(r) + '\n').join('');
-  const t = new Table({
-    head: ['Call-ID', 'first (UTC)', 'last (UTC)', 'from', 'to', 'method', 'status', 'outcome', 'msgs', 'capture points'],
-    style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
-  });
-  for (const r of rows) {
-    t.push([r['call-id'], r.first.replace('T', ' ').slice(0, 23), r.last.replace('T', ' ').slice(0, 23), r.from ?? '', r.to ?? '', r.method ?? '',
-      r.status !== undefined ? `${r.status} ${r.reason ?? ''}`.trim() : '', outcomeCell(r), String(r.messages), r.capture_points.join('\n')]);
-  }
-  return t.toString() + '\n' + `${rows.length} call${rows.length === 1 ? '' : 's'}\n`;
+  // One line per call, aligned columns (like `ls -l` or `docker ps`): greppable and cheap for
+  // thousands of rows (a bordered cli-table3 table took 1.7 ms a row: 6.4 s for 3,333 calls).
+  const head = ['call-id', 'first (UTC)', 'last (UTC)', 'from', 'to', 'method', 'status', 'outcome', 'msgs', 'capture points'];
+  const lines = rows.map((r) => [r['call-id'], r.first.replace('T', ' ').slice(0, 23), r.last.replace('T', ' ').slice(0, 23), r.from ?? '-', r.to ?? '-',
+    r.method ?? '-', r.status !== undefined ? `${r.status} ${r.reason ?? ''}`.trim() : '-', outcomeCell(r) || '-', String(r.messages), r.capture_points.join(',')]);
+  // Column widths from the content, capped so that one huge Call-ID does not pad every line.
+  const widths = head.map((h, i) => Math.min(60, Math.max(h.length, ...lines.map((l) => l[i]!.length))));
+  const format1 = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const chalk = makeChalk(color);
+  const out = [chalk.bold(format1(head)), ...lines.map(format1)];
+  return out.join('\n') + '\n' + `${rows.length} call${rows.length === 1 ? '' : 's'}\n`;
 }
 
 function outcomeCell(r: CallSummary): string {
   if (!r.outcome) return '';
-  const by = r.generated_by && (r.status ?? 0) >= 300 ? `\nby ${r.generated_by}` : '';
+  const by = r.generated_by && (r.status ?? 0) >= 300 ? ` by ${r.generated_by}` : '';
   return `${r.outcome}${r.failed_leg ? ` (${r.failed_leg})` : ''}${by}`;
 }
