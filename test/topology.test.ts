@@ -17,7 +17,7 @@ import { projectRoot } from './helpers/corpus.js';
 import { tempStore } from './helpers/cli.js';
 import {
   analyzeJson, CAPTURE_ID, ADDR, ingestNodeEvidence, ingestTruth, killAllTopologyProcesses, runTopologyScenario,
-  SCENARIOS, showInspect, showJson, sipSequence, topologySkip, type ShownMessage, type TopologyRun,
+  SCENARIOS, messageKey, showInspect, showJson, sipSequence, topologySkip, type ShownMessage, type TopologyRun,
 } from './helpers/topology.js';
 
 const skip = topologySkip();
@@ -67,6 +67,38 @@ after(async () => {
 function key(what: string, src: string, dst: string): RegExp {
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`^${esc(what)} cseq=\\d+ ${esc(src)} -> ${esc(dst)}$`);
+}
+
+/**
+ * Messages of different senders that left within RACE_NS of each other (two nodes acting at
+ * once: P2's timer CANCEL downstream while P1 relays its 408) are a race that per-node evidence
+ * cannot decide: their stamps are only as good as the clock estimates (~0.1–1 ms here) and the
+ * recorders' scheduling. The per-node order must be the ground truth's, except that such pairs
+ * may be inverted; any other inversion, or a missing or extra message, fails.
+ */
+const RACE_NS = 2_000_000n;
+function allowRaces(node: string[], truthMsgs: ShownMessage[]): { expected: string[]; races: string[] } {
+  const truth = truthMsgs.map(messageKey);
+  const races: string[] = [];
+  const sameMessages = [...node].sort().join('\n') === [...truth].sort().join('\n');
+  if (!sameMessages) return { expected: truth, races };
+  // Position of each truth message in the node order (duplicates matched in order).
+  const used = new Set<number>();
+  const pos = truth.map((k) => {
+    const j = node.findIndex((n, idx) => n === k && !used.has(idx));
+    used.add(j);
+    return j;
+  });
+  for (let a = 0; a < truth.length; a++) {
+    for (let b = a + 1; b < truth.length; b++) {
+      if (pos[a]! < pos[b]!) continue;
+      const x = truthMsgs[a]!, y = truthMsgs[b]!;
+      const gap = BigInt(String(y.ts)) - BigInt(String(x.ts));
+      if (x.src === y.src || gap >= RACE_NS) return { expected: truth, races: [] };
+      races.push(`${truth[a]} / ${truth[b]} (${Number(gap) / 1e6} ms apart, different senders)`);
+    }
+  }
+  return { expected: node, races };
 }
 
 function clockOf(clocks: Record<string, unknown>[], parser: (p: string) => boolean): Record<string, unknown> | undefined {
@@ -130,7 +162,9 @@ describe('topology: sipp → Kamailio P1 (faketime) → Kamailio P2 → sipp, HE
         const node = sipSequence(nodeMsgs);
         const unmerged = nodeMsgs.filter((m: ShownMessage) => m.kind !== 'sip').length;
         if (unmerged) console.log(`  ${unmerged} log transaction(s) matched no packet (annotations, not compared)`);
-        assert.deepEqual(node, truth);
+        const { expected, races } = allowRaces(node, truthMsgs.filter((m: ShownMessage) => m.kind === 'sip'));
+        for (const r of races) console.log(`  race accepted: ${r}`);
+        assert.deepEqual(node, expected);
       });
 
       await t.test('estimated clock offsets undo the faketime offset', { todo: todo('clocks') }, () => {

@@ -11,7 +11,7 @@ import { missingParts } from './identity.js';
 import { kazooReorder } from './kazoo.js';
 import { compareChunks, dropCaptureDuplicates, mergeObservations, observe, type MergedMessage } from './merge.js';
 import { causalOrder, type OrderKey } from './order.js';
-import { captureSequenceConstraints } from './capture-sequence.js';
+import { captureHosts, captureSequenceConstraints, senderObservation } from './capture-sequence.js';
 
 export function buildDialogue(chunks: Chunk[], opts: DialogueOptions = {}): Dialogue {
   return opts.kazoo ? kazooDialogue(chunks, opts) : correctedDialogue(chunks, opts);
@@ -67,7 +67,13 @@ function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
   notes.push(...placement.notes);
   const offsets = new Map<string, bigint>();
   for (const p of parsers) offsets.set(p, (sc.offsets.get(p) ?? 0n) + (placement.delta.get(compOfParser.get(p)!) ?? 0n));
-  const times = timeWith((p) => offsets.get(p) ?? 0n);
+  // The final timeline dates each message by its sender's sighting where a capture point sits
+  // on the sender (capture-sequence.ts senderObservation), else as above.
+  const hosts = captureHosts(kept);
+  const times = merged.map((m) => {
+    const o = senderObservation(m, hosts);
+    return o.local + (offsets.get(o.chunk.parser) ?? 0n);
+  });
   const constraints = [...causalConstraints(merged, (i) => times[i]!), ...captureSequenceConstraints(merged)];
 
   const keys: OrderKey[] = merged.map((m, i) => {

@@ -27,6 +27,36 @@ export function captureHost(observations: Observation[]): string | undefined {
   return candidates.length === 1 ? candidates[0] : undefined;
 }
 
+/** captureHost of every capture point, from its packet observations. */
+export function captureHosts(observations: Observation[]): Map<string, string> {
+  const byParser = new Map<string, Observation[]>();
+  for (const o of observations) {
+    if (o.chunk.kind !== 'sip') continue;
+    const l = byParser.get(o.chunk.parser);
+    if (l) l.push(o); else byParser.set(o.chunk.parser, [o]);
+  }
+  const out = new Map<string, string>();
+  for (const [parser, list] of byParser) {
+    const h = captureHost(list);
+    if (h !== undefined) out.set(parser, h);
+  }
+  return out;
+}
+
+/**
+ * The observation that best dates a message on the wire: the sender's own (a capture point on
+ * the message's source host stamps it as it leaves; the receiver's stamp adds transit and,
+ * under load, milliseconds of queueing — enough to put a proxy's 100 Trying after the
+ * downstream 180), else the representative one.
+ */
+export function senderObservation(m: MergedMessage, hosts: Map<string, string>): Observation {
+  const src = hostOf(m.observations[0]!.chunk.src);
+  if (src !== undefined) {
+    for (const o of m.observations) if (o.chunk.kind === 'sip' && hosts.get(o.chunk.parser) === src) return o;
+  }
+  return m.observations[0]!;
+}
+
 export function captureSequenceConstraints(messages: MergedMessage[]): Constraint[] {
   const byParser = new Map<string, { o: Observation; msg: number }[]>();
   messages.forEach((m, msg) => {

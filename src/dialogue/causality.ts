@@ -107,6 +107,32 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
       if (j !== undefined) add(i, j, 'received before relayed');
     }
   });
+  // A client re-sends a challenged request with credentials only after the 401/407 came back
+  // (RFC 3261 §22.2), and a UA sends no new REGISTER before the previous one's final response
+  // (§10.2): that final, on the reverse hop, precedes the next CSeq of the same method.
+  const finalsByHop: Index = new Map();
+  messages.forEach((m, i) => {
+    const id = m.id;
+    if (id.status !== undefined && id.status >= 200 && id.cseqMethod && id.cseqNum !== undefined && !m.retransmissionOf) {
+      push(finalsByHop, J(id.callId, id.cseqMethod, id.src, id.dst), i);
+    }
+  });
+  messages.forEach((m, i) => {
+    const id = m.id;
+    if (!id.isRequest || !id.method || id.cseqNum === undefined || m.retransmissionOf) return;
+    const chunk = m.observations[0]!.chunk;
+    const credentials = chunk.raw.some((l) => /^(proxy-)?authorization\s*:/i.test(l));
+    if (id.method !== 'REGISTER' && !credentials) return;
+    let best: number | undefined;
+    for (const f of finalsByHop.get(J(id.callId, id.method, id.dst, id.src)) ?? []) {
+      const n = messages[f]!.id.cseqNum!;
+      const status = messages[f]!.id.status!;
+      if (n >= id.cseqNum) continue;
+      if (id.method !== 'REGISTER' && status !== 401 && status !== 407) continue;
+      if (best === undefined || n > messages[best]!.id.cseqNum!) best = f;
+    }
+    add(best, i, id.method === 'REGISTER' ? 'final response before the next REGISTER' : 'challenge before the authenticated retry');
+  });
   // Exact ties (whole-second clocks, KAZOO.md §7.4): one sender's CSeq only grows (RFC 3261
   // §8.1.1.5, §12.2.1.1), so among messages of the same instant, the same Call-ID and the same
   // From tag, a lower CSeq number comes first.
