@@ -148,8 +148,9 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
   // leaves; 0.1–0.3 ms seen in KAZOO.md sets 1 and 3 and in the loopback topology test):
   // - a stateful proxy answers an INVITE with 100 Trying on receipt, before it forwards it
   //   (RFC 3261 §16.2, §17.2.1);
-  // - a proxy answers a CANCEL with 200 at once, then cancels its client transactions
-  //   downstream (RFC 3261 §16.10);
+  //   (not: a 200 to CANCEL before cancelling downstream — RFC 3261 §16.10 says a proxy answers
+  //   "immediately", but Kamailio was seen on the wire doing both, once answering only after the
+  //   downstream 200 came back);
   // - a proxy's client transaction ACKs a non-2xx final response at once, before its TU relays
   //   the response upstream (RFC 3261 §17.1.1.3, §16.7).
   const near = (a: number, b: number) => { const d = time(a) - time(b); return d <= NEAR_TIE_NS && d >= -NEAR_TIE_NS; };
@@ -157,7 +158,6 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
   messages.forEach((m, i) => {
     const id = m.id;
     if (id.status === 100 && id.vias.length) push(hopReplies, J('100', id.callId, id.cseqNum, id.cseqMethod, id.vias.join(' ')), i);
-    if (id.status === 200 && id.cseqMethod === 'CANCEL') push(hopReplies, J('CANCEL', id.callId, id.cseqNum, hostOf(id.src)), i);
     if (id.status !== undefined && id.status >= 300 && id.cseqMethod === 'INVITE' && !m.retransmissionOf) {
       push(hopReplies, J('final', id.callId, id.cseqNum, id.status, id.vias.join(' ')), i);
     }
@@ -165,12 +165,11 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
   messages.forEach((m, i) => {
     const id = m.id;
     if (!id.isRequest) return;
-    // A proxy's own CANCEL carries a single Via (RFC 3261 §9.1): no stack to compare.
     if (id.method === 'ACK' && id.vias.length === 1) {
       // The non-2xx final this ACK acknowledges (from the ACK's target), then that final's
       // relayed copy upstream (same status, one Via fewer, sent by the ACK's sender).
       for (const [key, list] of hopReplies) {
-        if (!key.startsWith(J('final', id.callId, id.cseqNum))) continue;
+        if (!key.startsWith(J('final', id.callId, id.cseqNum) + '\u0000')) continue;
         for (const f of list) {
           const acked = messages[f]!.id;
           if (acked.src !== id.dst || acked.dst !== id.src || acked.vias.length < 2) continue;
@@ -178,12 +177,6 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
             if (hostOf(messages[r]!.id.src) === hostOf(id.src) && near(i, r)) add(i, r, 'ACK of a non-2xx final before relaying it');
           }
         }
-      }
-      return;
-    }
-    if (id.method === 'CANCEL') {
-      for (const r of hopReplies.get(J('CANCEL', id.callId, id.cseqNum, hostOf(id.src))) ?? []) {
-        if (messages[r]!.id.dst !== id.dst && near(r, i)) add(r, i, '200 to CANCEL before cancelling downstream');
       }
       return;
     }
