@@ -30,9 +30,9 @@ test('append is idempotent and batches one file per call; only call files match 
   const store = Store.open(root, { create: true });
   const batch = new Map([['a@x', [sipChunk('a@x', 1), sipChunk('a@x', 2)]], ['b@x', [sipChunk('b@x', 1)]]]);
   const r1 = await store.append(batch);
-  assert.deepEqual(r1, { written: 3, duplicates: 0, calls: 2 });
+  assert.deepEqual(r1, { written: 3, duplicates: 0, calls: 2, changedCalls: new Set(['a@x', 'b@x']) });
   const r2 = await store.append(batch);
-  assert.deepEqual(r2, { written: 0, duplicates: 3, calls: 0 });
+  assert.deepEqual(r2, { written: 0, duplicates: 3, calls: 0, changedCalls: new Set() });
   const read = await store.readCall('a@x');
   assert.equal(read?.chunks.length, 2);
   // Store bookkeeping lives in dot-entries that the logrotate glob never matches.

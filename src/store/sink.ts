@@ -51,7 +51,10 @@ export class ChunkSink {
     const r = await this.store.append(batch);
     this.totals.written += r.written;
     this.totals.duplicates += r.duplicates;
-    for (const l of this.listeners) await l(batch, r);
+    // Listeners (the list and leg indexes) only hear of calls whose file changed: a re-ingest
+    // of data already stored (cron re-runs, --full, a rotated log read again) costs no index work.
+    const changed = r.changedCalls ? new Map([...batch].filter(([id]) => r.changedCalls!.has(id))) : batch;
+    if (changed.size > 0) for (const l of this.listeners) await l(changed, r);
     return r;
   }
 }

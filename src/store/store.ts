@@ -29,6 +29,8 @@ export interface AppendResult {
   written: number;
   duplicates: number;
   calls: number;
+  /** The calls whose file got at least one new line (the others are unchanged). */
+  changedCalls?: Set<string>;
 }
 
 export class Store {
@@ -98,12 +100,12 @@ export class Store {
    * 5,000 calls). Callers that must keep receiving meanwhile (listen) write from a worker thread.
    */
   async append(byCall: Map<string, Chunk[]>): Promise<AppendResult> {
-    const result: AppendResult = { written: 0, duplicates: 0, calls: 0 };
+    const result: AppendResult = { written: 0, duplicates: 0, calls: 0, changedCalls: new Set() };
     for (const [callId, chunks] of byCall) {
       const r = this.appendCall(callId, chunks);
       result.written += r.written;
       result.duplicates += r.duplicates;
-      if (r.written > 0) result.calls++;
+      if (r.written > 0) { result.calls++; result.changedCalls!.add(callId); }
     }
     return result;
   }
