@@ -5,7 +5,7 @@
 import type { Chunk } from '../model/chunk.js';
 import type { Instant } from '../model/time.js';
 import type { CapturePointClock, Dialogue, DialogueMessage, DialogueOptions } from './types.js';
-import { causalConstraints, causalPlacement } from './causality.js';
+import { causalConstraints, causalPlacement, withoutCycles } from './causality.js';
 import { clockTable, pickReference, sharedClocks } from './clocks.js';
 import { missingParts } from './identity.js';
 import { kazooReorder } from './kazoo.js';
@@ -74,7 +74,8 @@ function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
     const o = senderObservation(m, hosts);
     return o.local + (offsets.get(o.chunk.parser) ?? 0n);
   });
-  const constraints = [...causalConstraints(merged, (i) => times[i]!), ...captureSequenceConstraints(merged)];
+  const protocol = causalConstraints(merged, (i) => times[i]!);
+  const constraints = [...protocol, ...withoutCycles(merged.length, protocol, captureSequenceConstraints(merged))];
 
   const keys: OrderKey[] = merged.map((m, i) => {
     const c = m.observations[0]!.chunk;

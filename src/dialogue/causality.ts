@@ -258,3 +258,33 @@ export function causalPlacement(components: { root: string; members: string[] }[
   for (const r of pending) delta.set(r, 0n);
   return { delta, support, notes };
 }
+
+/**
+ * `extra` constraints that do not contradict `base`: each is kept only if it closes no cycle
+ * with what is kept so far. Protocol rules (base) outrank a recorder's stamps (extra): under
+ * load Kamailio stamped a sent INVITE milliseconds after it had already traced the 100 Trying
+ * that answered it.
+ */
+export function withoutCycles(n: number, base: Constraint[], extra: Constraint[]): Constraint[] {
+  const next: number[][] = Array.from({ length: n }, () => []);
+  for (const c of base) next[c.before]!.push(c.after);
+  const reaches = (from: number, to: number): boolean => {
+    const seen = new Uint8Array(n);
+    const stack = [from];
+    while (stack.length) {
+      const v = stack.pop()!;
+      if (v === to) return true;
+      if (seen[v]) continue;
+      seen[v] = 1;
+      for (const w of next[v]!) if (!seen[w]) stack.push(w);
+    }
+    return false;
+  };
+  const kept: Constraint[] = [];
+  for (const c of extra) {
+    if (reaches(c.after, c.before)) continue;
+    next[c.before]!.push(c.after);
+    kept.push(c);
+  }
+  return kept;
+}
