@@ -94,18 +94,3 @@ export class PhysicalLineSplitter {
     return this.carryLen > 0 ? this.take(undefined, false) : undefined;
   }
 }
-
-export async function* physicalLines(
-  input: AsyncIterable<Buffer>,
-  start: { offset: number; line: number },
-  onBytes: (n: number) => void,
-  maxLine = DEFAULT_MAX_LINE,
-): AsyncGenerator<PhysicalLine> {
-  const splitter = new PhysicalLineSplitter(start, maxLine);
-  for await (const piece of input) {
-    onBytes(piece.length);
-    yield* splitter.push(piece);
-  }
-  const last = splitter.end();
-  if (last) yield last;
-}

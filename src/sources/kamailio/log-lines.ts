@@ -114,17 +114,3 @@ export class LineSplitter {
     return undefined;
   }
 }
-
-/**
- * Lines of `input`, whose first byte is at file offset `startOffset` and is line `firstLineNo`.
- * `onBytes` is told how many bytes each piece had (progress).
- */
-export async function* logLines(input: AsyncIterable<Buffer>, startOffset: number, firstLineNo: number, onBytes?: (n: number) => void): AsyncGenerator<LogLine> {
-  const splitter = new LineSplitter(startOffset, firstLineNo);
-  for await (const piece of input) {
-    onBytes?.(piece.length);
-    yield* splitter.push(piece);
-  }
-  const last = splitter.end();
-  if (last) yield last;
-}
