@@ -1,6 +1,7 @@
 // Replicating a real call: fresh Call-ID, tags and branches for each copy (so every copy is a
 // distinct call and distinct transactions to the readers), and a global time order across the
 // copies that overlap in time (logs and captures are written in time order).
+import { MinHeap } from '../../src/dialogue/order.js';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same files. */
 export class Rng {
@@ -46,43 +47,10 @@ export interface TimedEvent<T> {
 
 /** Min-heap on (t, seq): events of overlapping calls leave in time order, ties in arrival order. */
 export class EventHeap<T> {
-  private a: TimedEvent<T>[] = [];
+  private readonly heap = new MinHeap<TimedEvent<T>>((x, y) => x.t < y.t || (x.t === y.t && x.seq < y.seq));
   private seq = 0;
-  get size(): number { return this.a.length; }
-  push(t: number, value: T): void {
-    const a = this.a;
-    a.push({ t, seq: this.seq++, value });
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-  peek(): TimedEvent<T> | undefined { return this.a[0]; }
-  pop(): TimedEvent<T> | undefined {
-    const a = this.a;
-    if (a.length === 0) return undefined;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-function less<T>(x: TimedEvent<T>, y: TimedEvent<T>): boolean {
-  return x.t < y.t || (x.t === y.t && x.seq < y.seq);
+  get size(): number { return this.heap.size; }
+  push(t: number, value: T): void { this.heap.push({ t, seq: this.seq++, value }); }
+  peek(): TimedEvent<T> | undefined { return this.heap.peek(); }
+  pop(): TimedEvent<T> | undefined { return this.heap.pop(); }
 }

@@ -19,12 +19,13 @@ export function compareKeys(a: OrderKey, b: OrderKey): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** A binary heap of indices ordered by their keys. */
-class Heap {
-  private a: number[] = [];
-  constructor(private readonly less: (x: number, y: number) => boolean) {}
+/** A binary min-heap under `less` (also used by bench/generate to merge calls in time order). */
+export class MinHeap<T> {
+  private a: T[] = [];
+  constructor(private readonly less: (x: T, y: T) => boolean) {}
   get size(): number { return this.a.length; }
-  push(x: number): void {
+  peek(): T | undefined { return this.a[0]; }
+  push(x: T): void {
     const a = this.a;
     a.push(x);
     for (let i = a.length - 1; i > 0;) {
@@ -34,7 +35,7 @@ class Heap {
       i = p;
     }
   }
-  pop(): number | undefined {
+  pop(): T | undefined {
     const a = this.a;
     if (a.length === 0) return undefined;
     const top = a[0]!;
@@ -74,8 +75,8 @@ export function causalOrder(keys: OrderKey[], constraints: Constraint[]): OrderR
   const remaining = preds.map((p) => p.length);
   const placed = new Array<boolean>(n).fill(false);
   const less = (x: number, y: number) => compareKeys(keys[x]!, keys[y]!) < 0;
-  const ready = new Heap(less);
-  const all = new Heap(less); // every unplaced message, for breaking cycles
+  const ready = new MinHeap<number>(less);
+  const all = new MinHeap<number>(less); // every unplaced message, for breaking cycles
   for (let i = 0; i < n; i++) { all.push(i); if (remaining[i] === 0) ready.push(i); }
   const order: number[] = [];
   const moved = new Map<number, string>();
