@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { appendFileSync, existsSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { runCli, tempDir, tempStore } from './helpers/cli.js';
+import { projectRoot } from './helpers/corpus.js';
 import { callPath } from '../src/store/layout.js';
 
 const T0 = 1767225600; // 2026-01-01T00:00:00Z, Unix seconds
@@ -195,4 +197,37 @@ test('two ingests racing to create the index of an empty store both keep it', as
   assert.doesNotMatch(ra.stderr + rb.stderr, /list index not/);
   assert.equal(indexRows(store), 60);
   assert.equal((await assertSameAsScan(store, [])).length, 60);
+});
+
+test('an ingest killed before its index thread caught up: list still shows every stored call', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  const n = 3000;
+  const file = inputOf(dir, 'many.ndjson', 0, n, { tag: 'kill' });
+  const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'call-inspector.js'), '--store', store, 'ingest', '-q', file], { stdio: 'ignore' });
+  // Kill it once some call files exist and before the end: rows trail the writes by a batch.
+  const pending = join(store, '.index', 'pending');
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline && !(existsSync(pending) && readdirSync(pending).length > 0 && existsSync(callPath(store, callChunks(0, 0, { tag: 'kill' }).map((c) => (c as { 'call-id': string })['call-id'])[0]!)))) {
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('close', r));
+  const stored = await listJson(store, [], false);
+  assert.ok(stored.length > 0 && stored.length < n, `killed mid-way (${stored.length} calls stored)`);
+  assert.ok(readdirSync(pending).length > 0, 'the killed writer left its journal');
+  // The index answers (it is complete) and recovers the journal's calls first.
+  const viaIndex = await assertSameAsScan(store, []);
+  assert.equal(viaIndex.length, stored.length);
+  assert.deepEqual(readdirSync(pending), [], 'a dead writer\'s journal is removed once its rows are in');
+  assert.equal(indexRows(store), stored.length);
+});
+
+test('a finished ingest leaves no journal behind', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  const r = await runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'a.ndjson', 0, 50)]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readdirSync(join(store, '.index', 'pending')), []);
+  assert.equal(indexRows(store), 50);
 });

@@ -6,7 +6,7 @@
 // overflow during a long flush.
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeHep, hepCapturePoint, hepToChunk } from '../capture/hep.js';
-import { deferredCallIndexListener } from '../store/call-index/index.js';
+import { IndexThread } from '../store/call-index/index-thread.js';
 import { legIndexListener } from '../store/leg-index.js';
 import { ChunkSink } from '../store/sink.js';
 import { Store } from '../store/store.js';
@@ -23,9 +23,13 @@ const { root, batchChunks, flushIntervalMs } = workerData as { root: string; bat
 const CONTINUE_AT = 200;
 const store = Store.open(root, { create: true });
 const sink = new ChunkSink(store, batchChunks);
-// The list index trails by seconds under load (see deferredCallIndexListener); drained at stop.
-const callIndex = deferredCallIndexListener(store);
-sink.onFlush(callIndex);
+// The list index is kept by a thread of its own, a call's row computed once it has been quiet
+// for a couple of seconds (a live call grows batch after batch); drained at stop.
+const indexThread = IndexThread.start(store, { settleMs: 2000 });
+if (indexThread) {
+  sink.onBeforeAppend(indexThread.beforeAppend);
+  sink.onFlush(indexThread.afterAppend);
+}
 sink.onFlush(legIndexListener(store));
 const port = parentPort!;
 let flushing: Promise<void> | undefined;
@@ -55,7 +59,7 @@ async function flushOnce(): Promise<void> {
 
 function finish(): void {
   clearInterval(timer);
-  void callIndex.drain().catch(() => { /* the call files are the truth; reindex repairs */ }).finally(() => {
+  void (indexThread?.drain() ?? Promise.resolve()).catch(() => { /* the call files are the truth; reindex repairs */ }).finally(() => {
     port.postMessage({ type: 'stopped' } satisfies FromWriter);
     port.close();
   });

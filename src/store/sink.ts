@@ -18,6 +18,7 @@ export class ChunkSink {
   private pendingBytes = 0;
   readonly totals: SinkTotals = { written: 0, duplicates: 0, calls: new Set() };
   private listeners: FlushListener[] = [];
+  private beforeAppend: ((byCall: Map<string, Chunk[]>) => void)[] = [];
 
   constructor(private readonly store: Store, private readonly maxChunks = 20000, private readonly maxBytes = 32 * 1024 * 1024) {}
 
@@ -38,6 +39,11 @@ export class ChunkSink {
     return this.pendingChunks >= this.maxChunks || this.pendingBytes >= this.maxBytes;
   }
 
+  /** Called with each batch before it is written (the index's pending journal hooks in here). */
+  onBeforeAppend(hook: (byCall: Map<string, Chunk[]>) => void): void {
+    this.beforeAppend.push(hook);
+  }
+
   get size(): number {
     return this.pendingChunks;
   }
@@ -48,6 +54,7 @@ export class ChunkSink {
     this.pending = new Map();
     this.pendingChunks = 0;
     this.pendingBytes = 0;
+    for (const hook of this.beforeAppend) hook(batch);
     const r = await this.store.append(batch);
     this.totals.written += r.written;
     this.totals.duplicates += r.duplicates;

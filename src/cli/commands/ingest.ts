@@ -5,7 +5,7 @@ import fg from 'fast-glob';
 import { parseEndpoint } from '../../model/address.js';
 import { ingestInput, type InputSummary } from '../../ingest/ingest.js';
 import { ChunkSink } from '../../store/sink.js';
-import { callIndexListener } from '../../store/call-index/index.js';
+import { IndexThread } from '../../store/call-index/index-thread.js';
 import { legIndexListener } from '../../store/leg-index.js';
 import type { InputFormat } from '../../sources/source.js';
 import { diag, formatBytes, ProgressBar, UsageError, writeOut } from '../output.js';
@@ -79,8 +79,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   if (date !== undefined && !/^\d{4}-\d\d-\d\d$/.test(date)) throw new UsageError(`--date wants YYYY-MM-DD, not '${date}'`);
   const utcOffsetMinutes = parseUtcOffset(argv['utc-offset'] as string | undefined);
   const store = openStore(argv, true);
-  const sink = new ChunkSink(store);
-  sink.onFlush(callIndexListener(store));
+  // Batches of a few thousand chunks: large enough that a call's messages mostly share one append,
+  // small enough that the index thread starts on the first calls while the rest is still parsed.
+  const sink = new ChunkSink(store, Number(process.env.CALL_INSPECTOR_BATCH ?? 4000));
+  const indexThread = IndexThread.start(store, { settleBatches: 1 });
+  if (indexThread) {
+    sink.onBeforeAppend(indexThread.beforeAppend);
+    sink.onFlush(indexThread.afterAppend);
+  }
   sink.onFlush(legIndexListener(store));
   const bar = new ProgressBar();
   const quiet = Boolean(argv.quiet);
@@ -104,6 +110,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       if (!quiet) diag(summaryLine(s));
     }
   } finally {
+    // The rows trail the writes (index-thread.ts): this run is done when its calls have them.
+    await indexThread?.drain();
     registration?.release();
   }
   const totals = {

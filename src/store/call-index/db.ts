@@ -39,6 +39,18 @@ export function loadDriver(): typeof BetterSqlite3 | undefined {
   return driver ?? undefined;
 }
 
+/** Whether the driver can be found, without loading the native module (for the index thread's owner). */
+export function loadDriverAvailable(): boolean {
+  if (process.env.CALL_INSPECTOR_INDEX === 'off') return false;
+  if (driver !== undefined) return driver !== null;
+  try {
+    createRequire(import.meta.url).resolve('better-sqlite3');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS calls (

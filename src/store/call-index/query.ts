@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import type { CallSummary } from '../../dialogue/summary.js';
 import { getMeta, isComplete, openIndex, type Database } from './db.js';
 import { rowFromFile, type CallRow } from './row.js';
-import { writeRows } from './writer.js';
+import { indexPendingCalls, writeRows } from './writer.js';
 import type { Store } from '../store.js';
 import { join } from 'node:path';
 
@@ -53,6 +53,10 @@ export async function queryIndex(store: Store, q: IndexQuery): Promise<IndexAnsw
       process.stderr.write(`call-inspector: the list index of ${store.root} is ${getMeta(db, 'complete') === '0' ? 'being rebuilt' : 'out of date'}; scanning the call files (run \`call-inspector reindex\`)\n`);
       return undefined;
     }
+    try {
+      const pending = await indexPendingCalls(store.root, db);
+      if (pending.left > 0) process.stderr.write(`call-inspector: ${pending.left} calls written in the last seconds are not in the list index yet (a writer is indexing them)\n`);
+    } catch { /* a read-only store: rows are checked against their files below anyway */ }
     const where: string[] = [];
     const params: Record<string, unknown> = {};
     if (q.since !== undefined) { where.push('last_ts >= @since'); params.since = q.since; }

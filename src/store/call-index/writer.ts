@@ -1,12 +1,14 @@
 // Keeping the index in step with the call files: the ChunkSink hook used by ingest and listen,
 // and the full rebuild used by `reindex`.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Chunk } from '../../model/chunk.js';
 import { callHash } from '../layout.js';
 import type { FlushListener } from '../sink.js';
 import type { Store } from '../store.js';
 import { getMeta, indexPath, markComplete, openIndex, setMeta, type Database } from './db.js';
 import { hashOfPath, rowFromFileSync, type CallRow, type RowResult } from './row.js';
+import { listSegments, readSegment, writerAlive } from './pending.js';
 
 /**
  * Upsert rows. A row replaces the stored one only if it was computed from at least as many bytes
@@ -32,7 +34,7 @@ export function writeRows(db: Database, rows: CallRow[], gone: string[] = []): v
  * Compute rows for many files. Reads are synchronous (see rowFromFileSync), in slices between
  * which the event loop runs, so that a `listen` socket keeps being drained meanwhile.
  */
-async function rowsFor(items: { path: string; hash: string; callId?: string }[], slice = 256): Promise<{ rows: CallRow[]; gone: string[] }> {
+export async function rowsFor(items: { path: string; hash: string; callId?: string }[], slice = 256): Promise<{ rows: CallRow[]; gone: string[] }> {
   const rows: CallRow[] = [];
   const gone: string[] = [];
   for (let i = 0; i < items.length; i++) {
@@ -55,12 +57,13 @@ async function rowsFor(items: { path: string; hash: string; callId?: string }[],
  * it is complete from the start); on an older store without one, nothing is written until
  * `reindex` builds it, and `list` scans meanwhile. Register it in every command that writes.
  */
-export function callIndexListener(store: Store): FlushListener {
+export function callIndexListener(store: Store, opts: { createIfEmpty?: boolean } = {}): FlushListener {
   let db: Database | undefined;
   let warned = false;
   let createOnFirstFlush = false;
   if (!existsSync(indexPath(store.root))) {
-    createOnFirstFlush = storeHasNoCalls(store.root);
+    // Decided before anything is written (a caller in another thread passes what it saw).
+    createOnFirstFlush = opts.createIfEmpty ?? storeHasNoCalls(store.root);
   }
   return async (byCall: Map<string, Chunk[]>) => {
     if (!db) {
@@ -89,7 +92,7 @@ export function callIndexListener(store: Store): FlushListener {
   };
 }
 
-function storeHasNoCalls(root: string): boolean {
+export function storeHasNoCalls(root: string): boolean {
   // Cheap: the first level holds only dot-entries and the marker until a call is stored.
   try {
     return !readdirSync(root).some((n) => /^[0-9a-f]{2}$/.test(n));
@@ -115,6 +118,8 @@ export async function reindexStore(store: Store, onProgress?: (p: ReindexProgres
   if (!db) throw new Error('the SQLite module (better-sqlite3) is not installed or does not load: run npm ci');
   try {
     setMeta(db, 'complete', '0');
+    // The journals of dead writers are covered by the rebuild (those of running ones are theirs).
+    const deadJournals = listSegments(store.root).filter((s) => !writerAlive(s.pid));
     db.exec('DELETE FROM calls');
     const p: ReindexProgress = { files: 0, rows: 0, empty: 0 };
     let batch: { path: string; hash: string }[] = [];
@@ -134,53 +139,35 @@ export async function reindexStore(store: Store, onProgress?: (p: ReindexProgres
     await drain();
     markComplete(db);
     setMeta(db, 'reindexed', new Date().toISOString());
+    for (const j of deadJournals) rmSync(j.path, { force: true });
     return p;
   } finally {
     db.close();
   }
 }
 
-export interface DeferredIndexListener extends FlushListener {
-  /** Bring the index up to date with every call written so far (at shutdown). */
-  drain(): Promise<void>;
-}
-
 /**
- * The index hook for a long-running writer (`listen`): each flush only marks its calls dirty;
- * every `everyMs` the dirty calls' rows are recomputed, at most `budgetMs` of work at a time,
- * each call once however many batches touched it. Recomputing a row reads the whole call file
- * and rebuilds its dialogue (1–2 ms a call), which in the flush path capped a collector at
- * ~5,500 chunks/s; deferred, storage keeps up and the index trails by seconds. `list` stays
- * right meanwhile: it re-summarises any row whose file grew since it was indexed (query.ts).
+ * Rows for the calls in pending segments (pending.ts), before `list` answers: all those of dead
+ * writers (killed before their index thread caught up; their segments are then deleted), and,
+ * up to `liveBudget`, those of running writers that have no row yet (written in the last
+ * seconds). Returns how many rows were computed, and how many new calls of running writers were
+ * left for them to index.
  */
-export function deferredCallIndexListener(store: Store, everyMs = 2000, budgetMs = 250): DeferredIndexListener {
-  const inner = callIndexListener(store);
-  const dirty = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  const runFor = async (budget: number) => {
-    const started = Date.now();
-    while (dirty.size > 0 && Date.now() - started < budget) {
-      const slice = [...dirty].slice(0, 200);
-      for (const id of slice) dirty.delete(id);
-      await inner(new Map(slice.map((id) => [id, []])), { written: 0, duplicates: 0, calls: slice.length });
-    }
-  };
-  const schedule = () => {
-    if (timer || dirty.size === 0) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      running = runFor(budgetMs).finally(() => { running = undefined; schedule(); });
-    }, everyMs);
-    timer.unref?.();
-  };
-  const drain = async () => {
-    if (timer) { clearTimeout(timer); timer = undefined; }
-    if (running) await running;
-    await runFor(Number.POSITIVE_INFINITY);
-  };
-  return Object.assign(async (byCall: Map<string, Chunk[]>) => {
-    for (const id of byCall.keys()) dirty.add(id);
-    schedule();
-  }, { drain });
+export async function indexPendingCalls(root: string, db: Database, liveBudget = 2000): Promise<{ computed: number; left: number }> {
+  const segments = listSegments(root);
+  if (segments.length === 0) return { computed: 0, left: 0 };
+  const path = (h: string) => join(root, h.slice(0, 2), h.slice(2, 4), h.slice(4));
+  const dead = segments.filter((s) => !writerAlive(s.pid));
+  const deadHashes = new Set(dead.flatMap((s) => readSegment(s.path)));
+  const hasRow = db.prepare('SELECT 1 FROM calls WHERE hash = ?').pluck();
+  const liveNew = new Set<string>();
+  for (const s of segments) {
+    if (dead.includes(s)) continue;
+    for (const h of readSegment(s.path)) if (!deadHashes.has(h) && hasRow.get(h) === undefined) liveNew.add(h);
+  }
+  const take = [...deadHashes, ...[...liveNew].slice(0, liveBudget)];
+  const { rows, gone } = await rowsFor(take.map((h) => ({ path: path(h), hash: h })));
+  writeRows(db, rows, gone);
+  for (const s of dead) rmSync(s.path, { force: true });
+  return { computed: rows.length, left: Math.max(0, liveNew.size - liveBudget) };
 }

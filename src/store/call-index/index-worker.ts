@@ -1,0 +1,92 @@
+// The index thread (see index-thread.ts): it receives the Call-IDs of every batch a writer has
+// appended, recomputes their rows from the call files in slices between which new messages are
+// taken in, and deletes the writer's pending segments (pending.ts) once their calls have rows.
+// A call marked again before its row was computed is computed once, with its latest content.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Store } from '../store.js';
+import { deleteSegments } from './pending.js';
+import { callIndexListener } from './writer.js';
+
+export type ToIndexThread =
+  | { type: 'dirty'; segment: number; batch: number; callIds: string[] }
+  | { type: 'drain' };
+export type FromIndexThread = { type: 'drained'; rows: number };
+
+const { root, writer, settleMs, settleBatches } = workerData as { root: string; writer: string; settleMs: number; settleBatches: number };
+const SLICE = 200;
+const store = Store.open(root, { create: false });
+const update = callIndexListener(store, { createIfEmpty: false }); // the owner created the index if it was due
+const port = parentPort!;
+/** Call-ID → segment and time of its latest mark; insertion order = mark order (re-marks move to the end). */
+const dirty = new Map<string, { segment: number; batch: number; at: number }>();
+let newestSegment = -1;
+let newestBatch = -1;
+let retiredThrough = -1;
+let working = false;
+let draining = false;
+let timer: NodeJS.Timeout | undefined;
+let rows = 0;
+
+function retire(): void {
+  // A segment is done once the writer has moved past it and none of its calls is still dirty.
+  const first = dirty.values().next();
+  const through = Math.min(newestSegment - 1, first.done ? Number.POSITIVE_INFINITY : first.value.segment - 1);
+  if (through > retiredThrough) {
+    try { deleteSegments(root, writer, through); } catch { /* left for list to recover */ }
+    retiredThrough = through;
+  }
+}
+
+function due(now: number): string[] {
+  const slice: string[] = [];
+  for (const [id, d] of dirty) {
+    // Not yet if the call may still be growing; later entries were marked later still.
+    if (!draining && (now - d.at < settleMs || d.batch > newestBatch - settleBatches)) break;
+    slice.push(id);
+    if (slice.length >= SLICE) break;
+  }
+  return slice;
+}
+
+async function work(): Promise<void> {
+  working = true;
+  try {
+    for (let slice = due(Date.now()); slice.length > 0; slice = due(Date.now())) {
+      for (const id of slice) dirty.delete(id);
+      await update(new Map(slice.map((id) => [id, []])), { written: 0, duplicates: 0, calls: slice.length });
+      rows += slice.length;
+      retire();
+      await new Promise<void>((r) => setImmediate(r)); // take in new marks and the drain request
+    }
+  } finally {
+    working = false;
+  }
+  retire();
+  if (draining) {
+    deleteSegments(root, writer);
+    port.postMessage({ type: 'drained', rows } satisfies FromIndexThread);
+    return;
+  }
+  schedule();
+}
+
+function schedule(): void {
+  if (working || timer) return;
+  const first = dirty.values().next();
+  if (first.done && !draining) return;
+  const wait = first.done || draining ? 0 : Math.max(0, first.value.at + settleMs - Date.now());
+  timer = setTimeout(() => { timer = undefined; void work(); }, wait);
+}
+
+port.on('message', (m: ToIndexThread) => {
+  if (m.type === 'dirty') {
+    const now = Date.now();
+    newestSegment = Math.max(newestSegment, m.segment);
+    newestBatch = Math.max(newestBatch, m.batch);
+    for (const id of m.callIds) { dirty.delete(id); dirty.set(id, { segment: m.segment, batch: m.batch, at: now }); }
+  } else {
+    draining = true;
+    if (timer) { clearTimeout(timer); timer = undefined; }
+  }
+  schedule();
+});
