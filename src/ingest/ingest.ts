@@ -9,6 +9,7 @@ import { detectFormat, type Detection } from '../sources/detect.js';
 import { loadReader, resumeMode } from '../sources/registry.js';
 import type { InputFormat, SourceContext } from '../sources/source.js';
 import type { ChunkSink } from '../store/sink.js';
+import { DistinctCalls } from './distinct-calls.js';
 import type { Store } from '../store/store.js';
 import { decideResume, HEAD_BYTES, headHash, loadInputState, saveInputState } from './input-state.js';
 
@@ -25,6 +26,8 @@ export interface IngestOptions {
   skipUnrecognised?: boolean;
   onProgress?: (input: string, bytesDone: number, bytesTotal: number | undefined) => void;
   onWarn?: (input: string, message: string) => void;
+  /** Distinct calls over a whole run of several inputs (each input also counts its own). */
+  runCalls?: DistinctCalls;
 }
 
 export interface InputSummary {
@@ -179,10 +182,11 @@ export async function ingestInput(store: Store, sink: ChunkSink, input: string, 
 
   const reader = await loadReader(format);
   const before = { written: sink.totals.written, duplicates: sink.totals.duplicates };
-  const calls = new Set<string>();
+  const calls = new DistinctCalls();
   for await (const chunk of reader(stream, ctx)) {
     summary.chunks++;
-    calls.add(chunk['call-id'] ?? 'undefined');
+    const callId = chunk['call-id'] ?? 'undefined';
+    if (calls.add(callId)) opts.runCalls?.add(callId);
     if (sink.add(chunk)) {
       const safe = checkpoint;
       await sink.flush();

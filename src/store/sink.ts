@@ -7,7 +7,6 @@ import { callIdOf, type AppendResult, type Store } from './store.js';
 export interface SinkTotals {
   written: number;
   duplicates: number;
-  calls: Set<string>;
 }
 
 export type FlushListener = (byCall: Map<string, Chunk[]>, result: AppendResult) => Promise<void> | void;
@@ -16,7 +15,7 @@ export class ChunkSink {
   private pending = new Map<string, Chunk[]>();
   private pendingChunks = 0;
   private pendingBytes = 0;
-  readonly totals: SinkTotals = { written: 0, duplicates: 0, calls: new Set() };
+  readonly totals: SinkTotals = { written: 0, duplicates: 0 };
   private listeners: FlushListener[] = [];
   private beforeAppend: ((byCall: Map<string, Chunk[]>) => void)[] = [];
 
@@ -35,7 +34,6 @@ export class ChunkSink {
     list.push(chunk);
     this.pendingChunks++;
     for (const line of chunk.raw) this.pendingBytes += line.length + 2;
-    this.totals.calls.add(callId);
     return this.pendingChunks >= this.maxChunks || this.pendingBytes >= this.maxBytes;
   }
 

@@ -5,6 +5,7 @@ import fg from 'fast-glob';
 import { parseEndpoint } from '../../model/address.js';
 import { ingestInput, type InputSummary } from '../../ingest/ingest.js';
 import { ChunkSink } from '../../store/sink.js';
+import { DistinctCalls } from '../../ingest/distinct-calls.js';
 import { IndexThread } from '../../store/call-index/index-thread.js';
 import { legIndexListener } from '../../store/leg-index.js';
 import type { InputFormat } from '../../sources/source.js';
@@ -91,6 +92,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const bar = new ProgressBar();
   const quiet = Boolean(argv.quiet);
   const summaries: InputSummary[] = [];
+  const runCalls = new DistinctCalls();
   // Visible to `parsers` while it runs (store/runtime.ts).
   const paths = inputs.map((i) => i.path);
   const registration = registerRun(store.root, { name: uniqueRunName(store.root, paths[0]!), kind: 'ingest', inputs: paths.slice(0, 20) });
@@ -100,7 +102,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         format: argv.format as InputFormat | undefined,
         parser: argv.parser as string | undefined,
         nodeAddress, date, year: argv.year as number | undefined, utcOffsetMinutes,
-        full: Boolean(argv.full),
+        full: Boolean(argv.full), runCalls,
         skipUnrecognised: input.fromDirectory,
         onProgress: (name, done, total) => { if ((total ?? done) > 4 * 1024 * 1024) bar.update(name, done, total); },
         onWarn: (name, message) => { bar.clear(); diag(`ingest: ${name}: ${message}`); },
@@ -122,7 +124,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     chunks: summaries.reduce((a, s) => a + s.chunks, 0),
     written: summaries.reduce((a, s) => a + s.written, 0),
     duplicates: summaries.reduce((a, s) => a + s.duplicates, 0),
-    calls: sink.totals.calls.size,
+    calls: runCalls.size,
     skipped: summaries.reduce((a, s) => a + Object.values(s.skipped).reduce((x, y) => x + y, 0), 0),
   };
   if (!quiet && summaries.length > 1) {
