@@ -2,7 +2,7 @@
 // 20,000 packets/s). For each rate a fresh `listen` child (fresh store) receives from a load
 // generator in another process for N seconds; figures come from the listener's own counters at
 // exit and its CPU time from /proc/<pid>/stat during the send window.
-//   node dist/bench/listen.js [--seconds N] [--rates 5000,10000,20000,50000] [--per-call 10]
+//   node dist/bench/listen.js [--quick] [--seconds N (60)] [--rates 10000,20000,30000,50000] [--per-call 10]
 // Each packet is a distinct SIP message (10 per call by default), so every one must be stored.
 import { fork } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -119,8 +119,10 @@ async function main(): Promise<void> {
     await generator(Number(args[1]), Number(args[2]), Number(args[3]), Number(args[4]));
     return;
   }
-  const seconds = Number(opt('--seconds') ?? 10);
-  const rates = (opt('--rates') ?? '5000,10000,20000,50000').split(',').map(Number);
+  // The issue's measure is 60 s at 50,000/s; --quick (what CI may run) is a short look.
+  const quick = args.includes('--quick');
+  const seconds = Number(opt('--seconds') ?? (quick ? 5 : 60));
+  const rates = (opt('--rates') ?? (quick ? '5000,20000' : '10000,20000,30000,50000')).split(',').map(Number);
   const perCall = Number(opt('--per-call') ?? 10);
   console.log(`listen benchmark: HEP3/UDP on loopback, ${seconds} s per rate, ${perCall} messages per call, node ${process.version}`);
   console.log('rate/s   sent      achieved/s  received  stored    dropped  loss %   listener CPU %');
@@ -134,6 +136,8 @@ async function main(): Promise<void> {
       m.cpuPct !== undefined ? m.cpuPct.toFixed(0) : 'n/a',
     ].join(' '));
   }
+  const clean = results.filter((m) => m.lossPct === 0 && m.achievedRate >= 0.98 * m.rate);
+  console.log(`highest rate without loss: ${clean.length ? Math.max(...clean.map((m) => m.rate)) + '/s' : 'none of those tried'} (${seconds} s each)`);
   if (results[0]?.granted) console.log(`UDP receive buffer granted: ${results[0].granted} (asked 8 MiB)`);
   if (args.includes('--json')) console.log(JSON.stringify(results));
 }
