@@ -2,7 +2,7 @@
 // with a single O_APPEND write, so concurrent writers never interleave within a line; readers
 // skip a half-written last line and any unreadable line (counted), so a killed writer never
 // makes a call unreadable.
-import { promises as fsp, constants as fsc, existsSync, readdirSync, statSync, mkdirSync, writeFileSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { promises as fsp, constants as fsc, existsSync, readdirSync, statSync, mkdirSync, writeFileSync, readFileSync, openSync, writeSync, closeSync, fstatSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
 import { homedir } from 'node:os';
 import { chunkFromJson, encodeChunk, STORE_FORMAT_VERSION, type Chunk } from '../model/chunk.js';
@@ -117,35 +117,34 @@ export class Store {
       mkdirSync(dir, { recursive: true });
       this.createdDirs.add(dir);
     }
-    let existing: string | undefined;
+    // One open for reading the ids already stored and for appending: a new call costs an
+    // open(O_CREAT) and a write, without a failed read (an exception per new call) first. The
+    // file is created only when it did not exist, and then every chunk is new and written.
+    const fd = openSync(path, fsc.O_RDWR | fsc.O_APPEND | fsc.O_CREAT, 0o644);
     try {
-      existing = readFileSync(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    const known = existing ? idsInText(existing) : new Set<string>();
-    let text = '';
-    let written = 0, duplicates = 0;
-    for (const c of chunks) {
-      if (known.has(c.id)) { duplicates++; continue; }
-      known.add(c.id);
-      text += storeLine(c) + '\n';
-      written++;
-    }
-    if (written === 0) return { written, duplicates };
-    // A writer killed mid-line leaves no final newline: start on a fresh line so our first
-    // line stays readable (the broken one is skipped by readers).
-    if (existing !== undefined && existing.length > 0 && !existing.endsWith('\n')) text = '\n' + text;
-    const fd = openSync(path, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o644);
-    try {
+      const size = fstatSync(fd).size;
+      const existing = size > 0 ? readFileSync(fd, 'utf8') : undefined;
+      const known = existing ? idsInText(existing) : new Set<string>();
+      let text = '';
+      let written = 0, duplicates = 0;
+      for (const c of chunks) {
+        if (known.has(c.id)) { duplicates++; continue; }
+        known.add(c.id);
+        text += storeLine(c) + '\n';
+        written++;
+      }
+      if (written === 0) return { written, duplicates };
+      // A writer killed mid-line leaves no final newline: start on a fresh line so our first
+      // line stays readable (the broken one is skipped by readers).
+      if (existing !== undefined && existing.length > 0 && !existing.endsWith('\n')) text = '\n' + text;
       // One write(2) for the whole batch keeps concurrent appenders' lines apart; a short write
       // (disk full, signal) is finished in a second call rather than lost.
       const bytes = Buffer.from(text, 'utf8');
       for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
+      return { written, duplicates };
     } finally {
       closeSync(fd);
     }
-    return { written, duplicates };
   }
 
   /** Every call file of the layout under the root, as absolute paths. Dot-directories are not visited. */
