@@ -2,6 +2,8 @@
 // appended, recomputes their rows from the call files in slices between which new messages are
 // taken in, and deletes the writer's pending segments (pending.ts) once their calls have rows.
 // A call marked again before its row was computed is computed once, with its latest content.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Store } from '../store.js';
 import { deleteSegments } from './pending.js';
@@ -14,6 +16,12 @@ export type FromIndexThread = { type: 'drained'; rows: number };
 
 const { root, writer, settleMs, settleBatches } = workerData as { root: string; writer: string; settleMs: number; settleBatches: number };
 const SLICE = 200;
+// Rows may trail; the writer (and listen's sockets) may not. On Linux a thread has its own nice
+// value: lower this one's, so that on a busy machine the writer gets the CPU first.
+try {
+  const tid = Number(/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1]);
+  if (tid > 0) setPriority(tid, 10);
+} catch { /* not Linux, or not allowed: same priority as the writer */ }
 const store = Store.open(root, { create: false });
 const update = callIndexListener(store, { createIfEmpty: false }); // the owner created the index if it was due
 const port = parentPort!;
