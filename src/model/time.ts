@@ -27,6 +27,31 @@ export function toMillis(t: Instant): number {
 
 /** Gregorian seconds as a double (output only). */
 export function toGregorian(t: Instant): number {
+  return t >= 0n ? gregorianOfDecimal(t, t.toString()) : gregorianByDivision(t);
+}
+
+// A non-negative Instant's decimal text holds its seconds and nanoseconds: reading them from
+// the text (which chunks carry anyway) is cheaper than BigInt division, and exact while the
+// seconds are below 1e15 (24 digits in all), far inside a double's exact integers.
+const MAX_DECIMAL_DIGITS = 24;
+const GREGORIAN_OFFSET_SECONDS = Number(GREGORIAN_OFFSET_S);
+
+function secondsOfDecimal(decimal: string): number {
+  return decimal.length > 9 ? Number(decimal.slice(0, -9)) : 0;
+}
+
+function nanoDigitsOfDecimal(decimal: string): string {
+  return decimal.length >= 9 ? decimal.slice(-9) : decimal.padStart(9, '0');
+}
+
+/** toGregorian(t), given `decimal` = t.toString(). */
+export function gregorianOfDecimal(t: Instant, decimal: string): number {
+  if (t < 0n || decimal.length > MAX_DECIMAL_DIGITS) return gregorianByDivision(t);
+  const frac = Number(nanoDigitsOfDecimal(decimal));
+  return (secondsOfDecimal(decimal) + GREGORIAN_OFFSET_SECONDS) + Math.round(frac / 1000) / 1e6;
+}
+
+function gregorianByDivision(t: Instant): number {
   const sec = t / NS_PER_S + GREGORIAN_OFFSET_S;
   let frac = t % NS_PER_S;
   let s = sec;
@@ -57,6 +82,34 @@ export function formatShortest(x: number): string {
 
 /** ISO 8601 UTC with microseconds (nanoseconds when they are not zero). */
 export function toIso(t: Instant): string {
+  return t >= 0n ? isoOfDecimal(t, t.toString()) : isoByDivision(t);
+}
+
+/** toIso(t), given `decimal` = t.toString(). */
+export function isoOfDecimal(t: Instant, decimal: string): string {
+  if (t < 0n || decimal.length > MAX_DECIMAL_DIGITS) return isoByDivision(t);
+  const base = isoSecondText(secondsOfDecimal(decimal));
+  if (base === undefined) return 'invalid';
+  const nsText = nanoDigitsOfDecimal(decimal);
+  const fracText = nsText.endsWith('000') ? nsText.slice(0, 6) : nsText;
+  return `${base}.${fracText}Z`;
+}
+
+// Consecutive stamps mostly share their second: the Date and its ISO text are made once per second.
+let lastIsoSecond = NaN;
+let lastIsoText = '';
+
+/** "YYYY-MM-DDTHH:MM:SS" of a Unix second, or undefined outside Date's range. */
+function isoSecondText(sec: number): string | undefined {
+  if (sec === lastIsoSecond) return lastIsoText;
+  const d = new Date(sec * 1000);
+  if (Number.isNaN(d.getTime())) return undefined;
+  lastIsoSecond = sec;
+  lastIsoText = d.toISOString().slice(0, 19);
+  return lastIsoText;
+}
+
+function isoByDivision(t: Instant): string {
   let sec = t / NS_PER_S;
   let frac = t % NS_PER_S;
   if (frac < 0n) { frac += NS_PER_S; sec -= 1n; }

@@ -34,9 +34,19 @@ const COMPACT: Record<string, string> = {
   d: 'request-disposition', y: 'identity', n: 'identity-info',
 };
 
+// Header names repeat from message to message: remembering their keys saves a trim, a
+// lowercase copy and a property lookup per header. Bounded, so junk names cannot grow it.
+const KEY_CACHE_LIMIT = 2048;
+const keyCache = new Map<string, string>();
+
 export function canonicalHeaderKey(name: string): string {
-  const lower = name.trim().toLowerCase();
-  return COMPACT[lower] ?? lower;
+  let key = keyCache.get(name);
+  if (key === undefined) {
+    const lower = name.trim().toLowerCase();
+    key = COMPACT[lower] ?? lower;
+    if (keyCache.size < KEY_CACHE_LIMIT) keyCache.set(name, key);
+  }
+  return key;
 }
 
 const REQUEST_LINE = /^([A-Za-z][A-Za-z0-9.!%*_+`'~-]*) (\S+) SIP\/2\.0\s*$/;
@@ -66,9 +76,30 @@ export function findHeaderEnd(buf: Buffer, from = 0): number {
   return -1;
 }
 
-function splitLines(text: string): string[] {
-  const lines = text.split(/\r?\n/);
-  return lines;
+const CR = 0x0d, LF = 0x0a;
+
+/** `text` without its trailing line ends: what `text.replace(/(\r?\n)+$/, '')` gives, without a regex. */
+function withoutTrailingLineEnds(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === LF) {
+    end--;
+    if (end > 0 && text.charCodeAt(end - 1) === CR) end--;
+  }
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/** Push the lines of `text` split at CRLF or LF (as `text.split(/\r?\n/)`); with `dropCr`, one more trailing CR goes too. */
+function pushLines(out: string[], text: string, dropCr: boolean): void {
+  let from = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', from);
+    let end = nl < 0 ? text.length : nl;
+    if (nl >= 0 && end > from && text.charCodeAt(end - 1) === CR) end--;
+    if (dropCr && end > from && text.charCodeAt(end - 1) === CR) end--;
+    out.push(text.slice(from, end));
+    if (nl < 0) return;
+    from = nl + 1;
+  }
 }
 
 /**
@@ -79,21 +110,24 @@ export function parseSipMessage(buf: Buffer): SipMessage {
   const flags: string[] = [];
   let start = 0;
   while (start < buf.length && (buf[start] === 0x0d || buf[start] === 0x0a || buf[start] === 0x20 || buf[start] === 0x09)) start++;
-  let headerEnd = findHeaderEnd(buf, start);
+  const headerEnd = findHeaderEnd(buf, start);
   let headText: string;
   let body: Buffer;
   if (headerEnd < 0) {
     flags.push('no-header-end');
-    headText = buf.toString('utf8', start).replace(/(\r?\n)+$/, '');
+    headText = withoutTrailingLineEnds(buf.toString('utf8', start));
     body = Buffer.alloc(0);
-    headerEnd = buf.length;
   } else {
-    headText = buf.toString('utf8', start, headerEnd).replace(/(\r?\n)+$/, '');
+    headText = withoutTrailingLineEnds(buf.toString('utf8', start, headerEnd));
     body = buf.subarray(headerEnd);
   }
   if (!headText.includes('\r\n') && headText.includes('\n')) flags.push('lf-line-ends');
-  const headLines = splitLines(headText);
-  const startLine = (headLines[0] ?? '').trimEnd();
+  // The head's lines, each without its CRLF/LF and one more trailing CR: msg.lines as stored.
+  // Header parsing can use these too: every use of a line trims its end.
+  const lines: string[] = [];
+  pushLines(lines, headText, true);
+  const firstEnd = headText.indexOf('\n');
+  const startLine = (firstEnd < 0 ? headText : headText.slice(0, firstEnd)).trimEnd();
   const msg: SipMessage = { kind: 'unknown', startLine, headers: [], body, lines: [], flags };
 
   let m = STATUS_LINE.exec(startLine);
@@ -101,7 +135,7 @@ export function parseSipMessage(buf: Buffer): SipMessage {
     msg.kind = 'response';
     msg.status = Number(m[1]);
     msg.reason = (m[2] ?? '').trim();
-  } else if ((m = REQUEST_LINE.exec(startLine)) && /^[A-Z]/.test(startLine)) {
+  } else if ((m = REQUEST_LINE.exec(startLine)) && isUpperAsciiLetter(startLine.charCodeAt(0))) {
     msg.kind = 'request';
     msg.method = m[1]!.toUpperCase();
     msg.requestUri = m[2];
@@ -110,10 +144,13 @@ export function parseSipMessage(buf: Buffer): SipMessage {
   }
 
   // Headers, with RFC 3261 §7.3.1 folding (a line starting with SP/HT continues the previous one).
-  for (let i = 1; i < headLines.length; i++) {
-    const line = headLines[i]!;
-    if ((line.startsWith(' ') || line.startsWith('\t')) && msg.headers.length > 0) {
-      const last = msg.headers[msg.headers.length - 1]!;
+  const headers = msg.headers;
+  let contentLength: SipHeader | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const c0 = line.charCodeAt(0);
+    if ((c0 === 0x20 || c0 === 0x09) && headers.length > 0) {
+      const last = headers[headers.length - 1]!;
       last.value = `${last.value} ${line.trim()}`.trim();
       continue;
     }
@@ -123,10 +160,12 @@ export function parseSipMessage(buf: Buffer): SipMessage {
       continue;
     }
     const name = line.slice(0, colon).trim();
-    msg.headers.push({ name, key: canonicalHeaderKey(name), value: line.slice(colon + 1).trim() });
+    const h: SipHeader = { name, key: canonicalHeaderKey(name), value: line.slice(colon + 1).trim() };
+    if (contentLength === undefined && h.key === 'content-length') contentLength = h;
+    headers.push(h);
   }
 
-  const clText = headerValue(msg, 'content-length');
+  const clText = contentLength?.value;
   if (clText !== undefined) {
     if (/^\d+$/.test(clText)) {
       const cl = Number(clText);
@@ -142,12 +181,16 @@ export function parseSipMessage(buf: Buffer): SipMessage {
   }
   msg.body = body;
 
-  msg.lines = headLines.map((l) => l.replace(/\r$/, ''));
   if (body.length > 0) {
-    const bodyText = body.toString('utf8').replace(/(\r?\n)+$/, '');
-    msg.lines.push('', ...splitLines(bodyText));
+    lines.push('');
+    pushLines(lines, withoutTrailingLineEnds(body.toString('utf8')), false);
   }
+  msg.lines = lines;
   return msg;
+}
+
+function isUpperAsciiLetter(c: number): boolean {
+  return c >= 0x41 && c <= 0x5a;
 }
 
 export function headerValue(msg: SipMessage, key: string): string | undefined {
@@ -160,28 +203,53 @@ export function headerValue(msg: SipMessage, key: string): string | undefined {
 export function headerValues(msg: SipMessage, key: string): string[] {
   const k = canonicalHeaderKey(key);
   const out: string[] = [];
-  for (const h of msg.headers) if (h.key === k) out.push(...splitHeaderList(h.value));
+  for (const h of msg.headers) if (h.key === k) splitListInto(h.value, out, Infinity);
   return out;
 }
 
+/** `headerValues(msg, key)[0]` (the top Via, the first Contact) without splitting the rest. */
+export function firstHeaderValue(msg: SipMessage, key: string): string | undefined {
+  const k = canonicalHeaderKey(key);
+  for (const h of msg.headers) {
+    if (h.key !== k) continue;
+    const first = firstListValue(h.value);
+    if (first !== undefined) return first;
+  }
+  return undefined;
+}
+
+/** `splitHeaderList(value)[0]`. */
+export function firstListValue(value: string): string | undefined {
+  return splitListInto(value, [], 1)[0];
+}
+
+const QUOTE = 0x22, BACKSLASH = 0x5c, LT = 0x3c, GT = 0x3e, COMMA = 0x2c;
+
 export function splitHeaderList(value: string): string[] {
-  const out: string[] = [];
-  let depthAngle = 0, quoted = false, cur = '';
+  return splitListInto(value, [], Infinity);
+}
+
+/** Split at commas outside quotes and <>, items trimmed, empty ones dropped, into `out`; stops after `limit` items. */
+function splitListInto(value: string, out: string[], limit: number): string[] {
+  let depthAngle = 0, quoted = false, from = 0;
   for (let i = 0; i < value.length; i++) {
-    const ch = value[i]!;
+    const ch = value.charCodeAt(i);
     if (quoted) {
-      cur += ch;
-      if (ch === '\\' && i + 1 < value.length) { cur += value[++i]; continue; }
-      if (ch === '"') quoted = false;
+      if (ch === BACKSLASH && i + 1 < value.length) { i++; continue; }
+      if (ch === QUOTE) quoted = false;
       continue;
     }
-    if (ch === '"') quoted = true;
-    else if (ch === '<') depthAngle++;
-    else if (ch === '>') depthAngle = Math.max(0, depthAngle - 1);
-    else if (ch === ',' && depthAngle === 0) { if (cur.trim()) out.push(cur.trim()); cur = ''; continue; }
-    cur += ch;
+    if (ch === QUOTE) quoted = true;
+    else if (ch === LT) depthAngle++;
+    else if (ch === GT) depthAngle = Math.max(0, depthAngle - 1);
+    else if (ch === COMMA && depthAngle === 0) {
+      const item = value.slice(from, i).trim();
+      if (item) { out.push(item); if (--limit <= 0) return out; }
+      from = i + 1;
+    }
   }
-  if (cur.trim()) out.push(cur.trim());
+  const item = value.slice(from).trim();
+  if (item) out.push(item);
   return out;
 }
 
@@ -189,10 +257,24 @@ export function splitHeaderList(value: string): string[] {
 export function headerParam(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
   // Parameters after the closing '>' of a name-addr, or after the URI in an addr-spec.
-  const afterAddr = value.includes('>') ? value.slice(value.lastIndexOf('>') + 1) : value;
-  const re = new RegExp(`;\\s*${name}\\s*=\\s*("[^"]*"|[^;,\\s]+)`, 'i');
-  const m = re.exec(afterAddr);
-  return m ? m[1]!.replace(/^"|"$/g, '') : undefined;
+  const gt = value.lastIndexOf('>');
+  const afterAddr = gt >= 0 ? value.slice(gt + 1) : value;
+  const m = paramPattern(name).exec(afterAddr);
+  if (!m) return undefined;
+  const v = m[1]!;
+  return v.charCodeAt(0) === QUOTE || v.charCodeAt(v.length - 1) === QUOTE ? v.replace(/^"|"$/g, '') : v;
+}
+
+// One compiled pattern per parameter name (the names are the code's own: tag, branch, ...).
+const paramPatterns = new Map<string, RegExp>();
+
+function paramPattern(name: string): RegExp {
+  let re = paramPatterns.get(name);
+  if (re === undefined) {
+    re = new RegExp(`;\\s*${name}\\s*=\\s*("[^"]*"|[^;,\\s]+)`, 'i');
+    if (paramPatterns.size < 64) paramPatterns.set(name, re);
+  }
+  return re;
 }
 
 export interface CSeq { num: number; method: string }
