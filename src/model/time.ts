@@ -76,7 +76,8 @@ export function fromGregorian(g: number | string): Instant {
 /** Shortest round-trip digits, always with a fractional part ("63657429461.0"), as Erlang prints floats. */
 export function formatShortest(x: number): string {
   const s = String(x);
-  if (/^-?\d+$/.test(s)) return s + '.0';
+  // String(x) is all digits exactly for integers below 1e21 (larger ones get an exponent).
+  if (Number.isInteger(x) && Math.abs(x) < 1e21) return s + '.0';
   return s;
 }
 
@@ -95,18 +96,25 @@ export function isoOfDecimal(t: Instant, decimal: string): string {
   return `${base}.${fracText}Z`;
 }
 
-// Consecutive stamps mostly share their second: the Date and its ISO text are made once per second.
-let lastIsoSecond = NaN;
-let lastIsoText = '';
+// Consecutive stamps mostly share their minute: the Date and its ISO text are made once per
+// minute. Only for years 0-9999, where toISOString's text is "YYYY-MM-DDTHH:MM:SS.sssZ".
+const YEAR_10000_S = 253402300800;
+let lastIsoMinute = NaN;
+let lastIsoMinuteText = '';
 
-/** "YYYY-MM-DDTHH:MM:SS" of a Unix second, or undefined outside Date's range. */
+/** "YYYY-MM-DDTHH:MM:SS" of a non-negative Unix second, or undefined outside Date's range. */
 function isoSecondText(sec: number): string | undefined {
-  if (sec === lastIsoSecond) return lastIsoText;
-  const d = new Date(sec * 1000);
-  if (Number.isNaN(d.getTime())) return undefined;
-  lastIsoSecond = sec;
-  lastIsoText = d.toISOString().slice(0, 19);
-  return lastIsoText;
+  if (sec >= YEAR_10000_S) {
+    const d = new Date(sec * 1000);
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString().slice(0, 19);
+  }
+  const minute = Math.floor(sec / 60);
+  if (minute !== lastIsoMinute) {
+    lastIsoMinuteText = new Date(minute * 60_000).toISOString().slice(0, 17);
+    lastIsoMinute = minute;
+  }
+  const s = sec - minute * 60;
+  return lastIsoMinuteText + (s < 10 ? `0${s}` : `${s}`);
 }
 
 function isoByDivision(t: Instant): string {

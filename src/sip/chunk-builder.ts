@@ -33,12 +33,19 @@ export function contentHash(msg: SipMessage): string {
   return md5hex(`${text}\n${body}`).slice(0, 16);
 }
 
-/** Whitespace that `value.replace(/\s+/g, ' ').trim()` would change: any but a lone inner space. */
-const UNEVEN_SPACE = /[^\S ]| {2}|^ | $/;
-
-/** `value.replace(/\s+/g, ' ').trim()`; most header values are already like that. */
+/**
+ * `value.replace(/\s+/g, ' ').trim()`. Most header values are printable ASCII with single inner
+ * spaces, which that leaves alone; anything else takes the regex.
+ */
 function singleSpaced(value: string): string {
-  return UNEVEN_SPACE.test(value) ? value.replace(/\s+/g, ' ').trim() : value;
+  const last = value.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0x20 && c < 0x7f) continue;
+    if (c === 0x20 && i > 0 && i < last && value.charCodeAt(i - 1) !== 0x20) continue;
+    return value.replace(/\s+/g, ' ').trim();
+  }
+  return value;
 }
 
 /** The headers a chunk's fields come from, found in one pass (first of each, as headerValue). */

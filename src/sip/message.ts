@@ -112,14 +112,14 @@ export function parseSipMessage(buf: Buffer): SipMessage {
   while (start < buf.length && (buf[start] === 0x0d || buf[start] === 0x0a || buf[start] === 0x20 || buf[start] === 0x09)) start++;
   const headerEnd = findHeaderEnd(buf, start);
   let headText: string;
-  let body: Buffer;
+  // The body is buf[bodyStart, bodyEnd): one view made once Content-Length is known.
+  const bodyStart = headerEnd < 0 ? buf.length : headerEnd;
+  let bodyEnd = buf.length;
   if (headerEnd < 0) {
     flags.push('no-header-end');
     headText = withoutTrailingLineEnds(buf.toString('utf8', start));
-    body = Buffer.alloc(0);
   } else {
     headText = withoutTrailingLineEnds(buf.toString('utf8', start, headerEnd));
-    body = buf.subarray(headerEnd);
   }
   if (!headText.includes('\r\n') && headText.includes('\n')) flags.push('lf-line-ends');
   // The head's lines, each without its CRLF/LF and one more trailing CR: msg.lines as stored.
@@ -128,7 +128,7 @@ export function parseSipMessage(buf: Buffer): SipMessage {
   pushLines(lines, headText, true);
   const firstEnd = headText.indexOf('\n');
   const startLine = (firstEnd < 0 ? headText : headText.slice(0, firstEnd)).trimEnd();
-  const msg: SipMessage = { kind: 'unknown', startLine, headers: [], body, lines: [], flags };
+  const msg: SipMessage = { kind: 'unknown', startLine, headers: [], body: NO_BODY, lines: [], flags };
 
   let m = STATUS_LINE.exec(startLine);
   if (m) {
@@ -169,25 +169,27 @@ export function parseSipMessage(buf: Buffer): SipMessage {
   if (clText !== undefined) {
     if (/^\d+$/.test(clText)) {
       const cl = Number(clText);
-      if (cl < body.length) {
-        if (body.subarray(cl).toString('latin1').trim() !== '') flags.push('extra-bytes');
-        body = body.subarray(0, cl);
-      } else if (cl > body.length) {
+      if (cl < bodyEnd - bodyStart) {
+        if (buf.toString('latin1', bodyStart + cl, bodyEnd).trim() !== '') flags.push('extra-bytes');
+        bodyEnd = bodyStart + cl;
+      } else if (cl > bodyEnd - bodyStart) {
         flags.push('truncated-body');
       }
     } else {
       flags.push('bad-content-length');
     }
   }
-  msg.body = body;
+  msg.body = headerEnd < 0 ? Buffer.alloc(0) : buf.subarray(bodyStart, bodyEnd);
 
-  if (body.length > 0) {
+  if (bodyEnd > bodyStart) {
     lines.push('');
-    pushLines(lines, withoutTrailingLineEnds(body.toString('utf8')), false);
+    pushLines(lines, withoutTrailingLineEnds(buf.toString('utf8', bodyStart, bodyEnd)), false);
   }
   msg.lines = lines;
   return msg;
 }
+
+const NO_BODY = Buffer.alloc(0);
 
 function isUpperAsciiLetter(c: number): boolean {
   return c >= 0x41 && c <= 0x5a;
