@@ -33,19 +33,13 @@ export function contentHash(msg: SipMessage): string {
   return md5hex(`${text}\n${body}`).slice(0, 16);
 }
 
-/**
- * `value.replace(/\s+/g, ' ').trim()`. Most header values are printable ASCII with single inner
- * spaces, which that leaves alone; anything else takes the regex.
- */
+/** What may need `value.replace(/\s+/g, ' ').trim()`: anything but printable ASCII and lone inner spaces. */
+const MAYBE_UNEVEN_SPACE = /[^!-~ ]| {2}/;
+
+/** `value.replace(/\s+/g, ' ').trim()`; most header values are already like that. */
 function singleSpaced(value: string): string {
-  const last = value.length - 1;
-  for (let i = 0; i <= last; i++) {
-    const c = value.charCodeAt(i);
-    if (c > 0x20 && c < 0x7f) continue;
-    if (c === 0x20 && i > 0 && i < last && value.charCodeAt(i - 1) !== 0x20) continue;
-    return value.replace(/\s+/g, ' ').trim();
-  }
-  return value;
+  const uneven = MAYBE_UNEVEN_SPACE.test(value) || value.charCodeAt(0) === 0x20 || value.charCodeAt(value.length - 1) === 0x20;
+  return uneven ? value.replace(/\s+/g, ' ').trim() : value;
 }
 
 /** The headers a chunk's fields come from, found in one pass (first of each, as headerValue). */

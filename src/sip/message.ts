@@ -261,10 +261,67 @@ export function headerParam(value: string | undefined, name: string): string | u
   // Parameters after the closing '>' of a name-addr, or after the URI in an addr-spec.
   const gt = value.lastIndexOf('>');
   const afterAddr = gt >= 0 ? value.slice(gt + 1) : value;
-  const m = paramPattern(name).exec(afterAddr);
-  if (!m) return undefined;
-  const v = m[1]!;
+  const scanned = ASCII_NAME.test(name) ? scanParam(afterAddr, name) : UNSURE;
+  const v = scanned !== UNSURE ? scanned : paramPattern(name).exec(afterAddr)?.[1];
+  if (v === undefined) return undefined;
   return v.charCodeAt(0) === QUOTE || v.charCodeAt(v.length - 1) === QUOTE ? v.replace(/^"|"$/g, '') : v;
+}
+
+const ASCII_NAME = /^[A-Za-z0-9-]+$/;
+/** scanParam could not decide: a non-ASCII character where the pattern's \s might match it. */
+const UNSURE = Symbol('unsure');
+
+/**
+ * The first match of `;\s*NAME\s*=\s*("[^"]*"|[^;,\s]+)` (NAME in any case) without a regex:
+ * the group's text, undefined for no match, or UNSURE where a non-ASCII character would need
+ * the pattern's Unicode idea of whitespace.
+ */
+function scanParam(s: string, name: string): string | undefined | typeof UNSURE {
+  for (let semi = s.indexOf(';'); semi >= 0; semi = s.indexOf(';', semi + 1)) {
+    let i = skipSpace(s, semi + 1);
+    if (i < 0) return UNSURE;
+    if (i + name.length > s.length || !sameAsciiLetters(s, i, name)) continue;
+    i = skipSpace(s, i + name.length);
+    if (i < 0) return UNSURE;
+    if (s.charCodeAt(i) !== 0x3d) continue; // '='
+    i = skipSpace(s, i + 1);
+    if (i < 0) return UNSURE;
+    if (s.charCodeAt(i) === QUOTE) {
+      const close = s.indexOf('"', i + 1);
+      if (close >= 0) return s.slice(i, close + 1);
+    }
+    let end = i;
+    for (; end < s.length; end++) {
+      const c = s.charCodeAt(end);
+      if (c >= 0x80) return UNSURE;
+      if (c === 0x3b || c === COMMA || isAsciiSpace(c)) break;
+    }
+    if (end > i) return s.slice(i, end);
+  }
+  return undefined;
+}
+
+/** Index of the first character at or after `i` that is not whitespace; -1 if a non-ASCII one is met (it might be). */
+function skipSpace(s: string, i: number): number {
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    if (!isAsciiSpace(c)) return i;
+  }
+  return i;
+}
+
+function isAsciiSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+function sameAsciiLetters(s: string, at: number, name: string): boolean {
+  for (let k = 0; k < name.length; k++) {
+    const a = s.charCodeAt(at + k), b = name.charCodeAt(k);
+    if (a !== b && (a | 0x20) !== (b | 0x20)) return false;
+    if (a !== b && !((a | 0x20) >= 0x61 && (a | 0x20) <= 0x7a)) return false;
+  }
+  return true;
 }
 
 // One compiled pattern per parameter name (the names are the code's own: tag, branch, ...).
