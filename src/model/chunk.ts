@@ -1,8 +1,8 @@
 // The chunk: one SIP message (or one Kamailio log transaction) as seen by one capture point.
 // The single currency between every input and every output (KAZOO.md §2). The first nine keys
 // are the original's, in its order and with its JSON types; the rest are ours.
-import { createHash } from 'node:crypto';
-import { formatShortest, fromGregorian, toGregorian, toIso, type Instant } from './time.js';
+import * as crypto from 'node:crypto';
+import { formatShortest, fromGregorian, gregorianOfDecimal, isoOfDecimal, toGregorian, toIso, type Instant } from './time.js';
 
 export const STORE_FORMAT_VERSION = 1;
 
@@ -76,11 +76,16 @@ export function refTime(c: Chunk): Instant {
   return BigInt(c.ref_ts);
 }
 
+// crypto.hash (Node >= 20.12) hashes in one call, without a Hash object per digest; strings are
+// UTF-8 encoded by both.
+const oneShotHash = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 export function md5hex(text: string | Buffer): string {
-  return createHash('md5').update(text).digest('hex');
+  return oneShotHash ? oneShotHash('md5', text, 'hex') : crypto.createHash('md5').update(text).digest('hex');
 }
 
-export function chunkId(parser: string, ts: Instant, hash: string): string {
+/** `ts` is the node time, or its decimal text (Chunk.ts). */
+export function chunkId(parser: string, ts: Instant | string, hash: string): string {
   return md5hex(`${parser}\u0000${ts}\u0000${hash}`).slice(0, 16);
 }
 
@@ -104,18 +109,65 @@ export function chunkToJson(c: Chunk): Record<string, unknown> {
 }
 
 export function encodeChunk(c: Chunk): string {
-  return JSON.stringify(chunkToJson(c));
+  return `{${chunkMembers(c)}}`;
+}
+
+const MEMBER_START = KEY_ORDER.map((k) => `${JSON.stringify(k)}:`);
+const NEXT_MEMBER_START = MEMBER_START.map((m) => `,${m}`);
+const FLAGS_AT = KEY_ORDER.indexOf('flags');
+
+/**
+ * The members of `JSON.stringify(chunkToJson(c))` without its braces, written value by value:
+ * no intermediate object, and the store line can put its version member first.
+ */
+export function chunkMembers(c: Chunk): string {
+  let out = '';
+  for (let i = 0; i < KEY_ORDER.length; i++) {
+    const v = c[KEY_ORDER[i]!];
+    if (v === undefined) continue;
+    if (i === FLAGS_AT && Array.isArray(v) && v.length === 0) continue;
+    const json = jsonValue(v);
+    if (json === undefined) continue; // what an object member's stringify leaves out (functions)
+    out += (out === '' ? MEMBER_START[i] : NEXT_MEMBER_START[i]) + json;
+  }
+  return out;
+}
+
+/** Characters JSON.stringify writes escaped (lone surrogates among them); strings without any are quoted as they are. */
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify(v), with the chunk's common values (strings, numbers, string lists) done without it: a call costs more than the text. */
+function jsonValue(v: unknown): string | undefined {
+  if (typeof v === 'string') return JSON_ESCAPED.test(v) ? JSON.stringify(v) : `"${v}"`;
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (Array.isArray(v)) {
+    let out = '';
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x !== 'string') return JSON.stringify(v);
+      const item = JSON_ESCAPED.test(x) ? JSON.stringify(x) : `"${x}"`;
+      out += i === 0 ? item : `,${item}`;
+    }
+    return `[${out}]`;
+  }
+  return JSON.stringify(v) as string | undefined;
 }
 
 /** Times for a chunk's four time keys from node and collector instants. */
 export function timeFields(node: Instant, ref: Instant): Pick<Chunk, 'timestamp' | 'ref_timestamp' | 'ts' | 'ref_ts' | 'time' | 'ref_time'> {
+  const ts = node.toString();
+  const timestamp = gregorianOfDecimal(node, ts);
+  const time = isoOfDecimal(node, ts);
+  // Capture files and HEP give one clock: the collector's fields are the node's.
+  if (ref === node) return { timestamp, ref_timestamp: formatShortest(timestamp), ts, ref_ts: ts, time, ref_time: time };
+  const refTs = ref.toString();
   return {
-    timestamp: toGregorian(node),
-    ref_timestamp: formatShortest(toGregorian(ref)),
-    ts: node.toString(),
-    ref_ts: ref.toString(),
-    time: toIso(node),
-    ref_time: toIso(ref),
+    timestamp,
+    ref_timestamp: formatShortest(gregorianOfDecimal(ref, refTs)),
+    ts,
+    ref_ts: refTs,
+    time,
+    ref_time: isoOfDecimal(ref, refTs),
   };
 }
 

@@ -27,6 +27,31 @@ export function toMillis(t: Instant): number {
 
 /** Gregorian seconds as a double (output only). */
 export function toGregorian(t: Instant): number {
+  return t >= 0n ? gregorianOfDecimal(t, t.toString()) : gregorianByDivision(t);
+}
+
+// A non-negative Instant's decimal text holds its seconds and nanoseconds: reading them from
+// the text (which chunks carry anyway) is cheaper than BigInt division, and exact while the
+// seconds are below 1e15 (24 digits in all), far inside a double's exact integers.
+const MAX_DECIMAL_DIGITS = 24;
+const GREGORIAN_OFFSET_SECONDS = Number(GREGORIAN_OFFSET_S);
+
+function secondsOfDecimal(decimal: string): number {
+  return decimal.length > 9 ? Number(decimal.slice(0, -9)) : 0;
+}
+
+function nanoDigitsOfDecimal(decimal: string): string {
+  return decimal.length >= 9 ? decimal.slice(-9) : decimal.padStart(9, '0');
+}
+
+/** toGregorian(t), given `decimal` = t.toString(). */
+export function gregorianOfDecimal(t: Instant, decimal: string): number {
+  if (t < 0n || decimal.length > MAX_DECIMAL_DIGITS) return gregorianByDivision(t);
+  const frac = Number(nanoDigitsOfDecimal(decimal));
+  return (secondsOfDecimal(decimal) + GREGORIAN_OFFSET_SECONDS) + Math.round(frac / 1000) / 1e6;
+}
+
+function gregorianByDivision(t: Instant): number {
   const sec = t / NS_PER_S + GREGORIAN_OFFSET_S;
   let frac = t % NS_PER_S;
   let s = sec;
@@ -51,12 +76,48 @@ export function fromGregorian(g: number | string): Instant {
 /** Shortest round-trip digits, always with a fractional part ("63657429461.0"), as Erlang prints floats. */
 export function formatShortest(x: number): string {
   const s = String(x);
-  if (/^-?\d+$/.test(s)) return s + '.0';
+  // String(x) is all digits exactly for integers below 1e21 (larger ones get an exponent).
+  if (Number.isInteger(x) && Math.abs(x) < 1e21) return s + '.0';
   return s;
 }
 
 /** ISO 8601 UTC with microseconds (nanoseconds when they are not zero). */
 export function toIso(t: Instant): string {
+  return t >= 0n ? isoOfDecimal(t, t.toString()) : isoByDivision(t);
+}
+
+/** toIso(t), given `decimal` = t.toString(). */
+export function isoOfDecimal(t: Instant, decimal: string): string {
+  if (t < 0n || decimal.length > MAX_DECIMAL_DIGITS) return isoByDivision(t);
+  const base = isoSecondText(secondsOfDecimal(decimal));
+  if (base === undefined) return 'invalid';
+  const nsText = nanoDigitsOfDecimal(decimal);
+  const fracText = nsText.endsWith('000') ? nsText.slice(0, 6) : nsText;
+  return `${base}.${fracText}Z`;
+}
+
+// Consecutive stamps mostly share their minute: the Date and its ISO text are made once per
+// minute. Only for years 0-9999, where toISOString's text is "YYYY-MM-DDTHH:MM:SS.sssZ".
+const YEAR_10000_S = 253402300800;
+let lastIsoMinute = NaN;
+let lastIsoMinuteText = '';
+
+/** "YYYY-MM-DDTHH:MM:SS" of a non-negative Unix second, or undefined outside Date's range. */
+function isoSecondText(sec: number): string | undefined {
+  if (sec >= YEAR_10000_S) {
+    const d = new Date(sec * 1000);
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString().slice(0, 19);
+  }
+  const minute = Math.floor(sec / 60);
+  if (minute !== lastIsoMinute) {
+    lastIsoMinuteText = new Date(minute * 60_000).toISOString().slice(0, 17);
+    lastIsoMinute = minute;
+  }
+  const s = sec - minute * 60;
+  return lastIsoMinuteText + (s < 10 ? `0${s}` : `${s}`);
+}
+
+function isoByDivision(t: Instant): string {
   let sec = t / NS_PER_S;
   let frac = t % NS_PER_S;
   if (frac < 0n) { frac += NS_PER_S; sec -= 1n; }

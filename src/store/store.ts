@@ -5,7 +5,7 @@
 import { promises as fsp, constants as fsc, existsSync, readdirSync, statSync, mkdirSync, writeFileSync, readFileSync, openSync, writeSync, closeSync, fstatSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
 import { homedir } from 'node:os';
-import { chunkFromJson, encodeChunk, STORE_FORMAT_VERSION, type Chunk } from '../model/chunk.js';
+import { chunkFromJson, chunkMembers, STORE_FORMAT_VERSION, type Chunk } from '../model/chunk.js';
 import { enrichFromRaw } from '../sip/chunk-builder.js';
 import { callPath, isCallRelPath, MARKER_FILE, NO_CALL_ID } from './layout.js';
 
@@ -214,8 +214,7 @@ export class Store {
 }
 
 export function storeLine(c: Chunk): string {
-  const json = encodeChunk(c);
-  return `{"v":${STORE_FORMAT_VERSION},` + json.slice(1);
+  return `{"v":${STORE_FORMAT_VERSION},${chunkMembers(c)}}`;
 }
 
 const ID_RE = /"id":"([0-9a-f]{16})"/g;
