@@ -70,3 +70,9 @@ test('a chunk from a message carries the original keys and ours', () => {
   assert.equal(contentHash(lf), contentHash(parseSipMessage(Buffer.from(bodiless))));
   assert.notEqual(contentHash(lf), contentHash(parseSipMessage(Buffer.from(INVITE))));
 });
+
+test('header names that are Object properties are plain names', () => {
+  const msg = parseSipMessage(Buffer.from('OPTIONS sip:a@b SIP/2.0\r\nconstructor: x\r\n__proto__: y\r\nCall-ID: c1\r\n\r\n'));
+  assert.deepEqual(msg.headers.map((h) => h.key), ['constructor', '__proto__', 'call-id']);
+  assert.equal(headerValue(msg, 'constructor'), 'x');
+});

@@ -43,7 +43,8 @@ export function canonicalHeaderKey(name: string): string {
   let key = keyCache.get(name);
   if (key === undefined) {
     const lower = name.trim().toLowerCase();
-    key = COMPACT[lower] ?? lower;
+    // Own properties only: a header named "constructor" or "__proto__" is that name, not Object's.
+    key = Object.hasOwn(COMPACT, lower) ? COMPACT[lower]! : lower;
     if (keyCache.size < KEY_CACHE_LIMIT) keyCache.set(name, key);
   }
   return key;
