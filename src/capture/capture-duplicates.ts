@@ -10,7 +10,7 @@
 // - repeats in between (50-250 ms, or with another IP id) are kept, unflagged.
 // Memory: entries expire after `horizonNs` of capture time (longer than SIP's 32 s timer B/F)
 // and at most `maxEntries` are kept.
-import { createHash } from 'node:crypto';
+import { md5hex } from '../model/chunk.js';
 import type { Instant } from '../model/time.js';
 
 export type DuplicateVerdict = 'new' | 'duplicate' | 'retransmission';
@@ -52,7 +52,7 @@ export class DuplicateFilter {
    */
   check(hop: string, ipId: number, payload: Buffer, time: Instant): DuplicateVerdict {
     this.expire(time);
-    const key = hop + '\u0000' + createHash('md5').update(payload).digest('base64');
+    const key = hop + '\u0000' + md5hex(payload);
     const prev = this.seen.get(key);
     if (prev) {
       const dt = time - prev.time;
