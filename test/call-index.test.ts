@@ -202,7 +202,7 @@ test('two ingests racing to create the index of an empty store both keep it', as
 test('an ingest killed before its index thread caught up: list still shows every stored call', async () => {
   const dir = tempDir();
   const store = tempStore();
-  const n = 3000;
+  const n = 15000; // large enough that the kill lands mid-way even on a slow machine
   const file = inputOf(dir, 'many.ndjson', 0, n, { tag: 'kill' });
   const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'call-inspector.js'), '--store', store, 'ingest', '-q', file], { stdio: 'ignore' });
   // Kill it once some call files exist and before the end: rows trail the writes by a batch.

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { LegIndex, legIndexListener, legPairs } from '../src/store/leg-index.js';
 import { Store } from '../src/store/store.js';
 import { ChunkSink } from '../src/store/sink.js';
+import { prepareChunk } from '../src/store/prepared-chunk.js';
 import { seen } from './helpers/dialogue-scenario.js';
 import { tempStore } from './helpers/cli.js';
 
@@ -33,5 +34,5 @@ test('the sink listener indexes the keys of flushed chunks, not chunks without a
   await sink.flush();
   assert.deepEqual(await new LegIndex(store.root).lookup('aleg'), ['bleg']);
   assert.equal(readdirSync(join(store.root, '.index', 'legs')).length, 1);
-  assert.deepEqual(legPairs(new Map([['bleg', [b]]])), [{ key: 'aleg', callId: 'bleg' }]);
+  assert.deepEqual(legPairs(new Map([['bleg', [prepareChunk(b)]]])), [{ key: 'aleg', callId: 'bleg' }]);
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { callRelPath, MARKER_FILE } from '../src/store/layout.js';
 import { parseCallFile, Store } from '../src/store/store.js';
+import { prepareChunk } from '../src/store/prepared-chunk.js';
 import { chunkFromSip } from '../src/sip/chunk-builder.js';
 import { runCli, tempDir, tempStore } from './helpers/cli.js';
 import { projectRoot } from './helpers/corpus.js';
@@ -28,7 +29,7 @@ test('layout is the original md5 fan-out (KAZOO.md §3)', () => {
 test('append is idempotent and batches one file per call; only call files match <root>/*/*/*', async () => {
   const root = tempStore();
   const store = Store.open(root, { create: true });
-  const batch = new Map([['a@x', [sipChunk('a@x', 1), sipChunk('a@x', 2)]], ['b@x', [sipChunk('b@x', 1)]]]);
+  const batch = new Map([['a@x', [sipChunk('a@x', 1), sipChunk('a@x', 2)].map(prepareChunk)], ['b@x', [prepareChunk(sipChunk('b@x', 1))]]]);
   const r1 = await store.append(batch);
   assert.deepEqual(r1, { written: 3, duplicates: 0, calls: 2, changedCalls: new Set(['a@x', 'b@x']) });
   const r2 = await store.append(batch);
@@ -46,13 +47,13 @@ test('append is idempotent and batches one file per call; only call files match 
 test('a half-written last line and garbage lines are skipped, counted, and later appends stay readable', async () => {
   const root = tempStore();
   const store = Store.open(root, { create: true });
-  await store.append(new Map([['c@x', [sipChunk('c@x', 1)]]]));
+  await store.append(new Map([['c@x', [prepareChunk(sipChunk('c@x', 1))]]]));
   const path = store.pathOf('c@x');
   appendFileSync(path, '{"v":1,"call-id":"c@x","timest'); // a writer killed mid-line
   let r = parseCallFile(readFileSync(path, 'utf8'));
   assert.equal(r.chunks.length, 1);
   assert.equal(r.badLines, 1);
-  await store.append(new Map([['c@x', [sipChunk('c@x', 2)]]]));
+  await store.append(new Map([['c@x', [prepareChunk(sipChunk('c@x', 2))]]]));
   appendFileSync(path, '\u0000\u0001binary junk\n');
   r = parseCallFile(readFileSync(path, 'utf8'));
   assert.equal(r.chunks.length, 2);

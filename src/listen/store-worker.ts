@@ -1,24 +1,22 @@
-// The listener's store writer, in its own thread: it receives batches of accepted HEP packets
-// from the receiving thread, turns them into chunks, keeps them in a ChunkSink and flushes at
-// least every second and whenever a batch is full, one flush at a time, with the list/leg
-// index hooks. Chunk building, writing and indexing take real CPU (the index recomputes each
-// touched call); here they never delay the sockets, whose kernel buffers would otherwise
-// overflow during a long flush.
-import { parentPort, workerData } from 'node:worker_threads';
-import { decodeHep, hepCapturePoint, hepToChunk } from '../capture/hep.js';
+// The listener's store writer, in its own thread: it receives batches of prepared chunks (store
+// lines, built in the builder's thread: build-worker.ts), keeps them in a ChunkSink and flushes at
+// least every second and whenever a batch is full, one flush at a time, with the leg index hook
+// and the list index thread. File work (a create or an open, read and append per call per batch)
+// happens here, so it never delays the sockets, whose kernel buffers would otherwise overflow
+// during a long flush.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { IndexThread } from '../store/call-index/index-thread.js';
 import { legIndexListener } from '../store/leg-index.js';
 import { ChunkSink } from '../store/sink.js';
 import { Store } from '../store/store.js';
-import type { ReceivedPacket } from './collector.js';
+import type { PreparedChunk } from '../store/prepared-chunk.js';
 
-export type ToWriter = { type: 'packets'; packets: ReceivedPacket[] } | { type: 'stop' };
+export type ToWriter = { type: 'chunks'; chunks: PreparedChunk[] } | { type: 'stop' };
 export type FromWriter =
-  | { type: 'done'; packets: number; chunks: number; skipped: [string, number][] }
   | { type: 'flushed'; chunks: number; written: number; duplicates: number; failed?: string }
   | { type: 'stopped' };
 
-const { root, batchChunks, flushIntervalMs } = workerData as { root: string; batchChunks: number; flushIntervalMs: number };
+const { root, batchChunks, flushIntervalMs, chunkPort } = workerData as { root: string; batchChunks: number; flushIntervalMs: number; chunkPort: MessagePort };
 /** Pending chunks that start the next flush right after the previous one. */
 const CONTINUE_AT = 200;
 const store = Store.open(root, { create: true });
@@ -62,28 +60,15 @@ function finish(): void {
   void (indexThread?.drain() ?? Promise.resolve()).catch(() => { /* the call files are the truth; reindex repairs */ }).finally(() => {
     port.postMessage({ type: 'stopped' } satisfies FromWriter);
     port.close();
+    chunkPort.close();
   });
 }
 
-function toChunks(packets: ReceivedPacket[]): void {
-  const skipped = new Map<string, number>();
-  let chunks = 0;
-  for (const { buf, sender, refTime } of packets) {
-    // Decoded again here: the receiving thread only checked it (cheaper than sending the result).
-    const r = decodeHep(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength), refTime);
-    if (!r.ok) { skipped.set(r.reason, (skipped.get(r.reason) ?? 0) + 1); continue; }
-    const c = hepToChunk(r.packet, { parser: hepCapturePoint(sender, r.packet), refTime, sender });
-    if ('skip' in c) { skipped.set(c.skip, (skipped.get(c.skip) ?? 0) + 1); continue; }
-    sink.add(c);
-    chunks++;
-  }
-  port.postMessage({ type: 'done', packets: packets.length, chunks, skipped: [...skipped] } satisfies FromWriter);
-}
-
 const timer = setInterval(kick, flushIntervalMs);
-port.on('message', (m: ToWriter) => {
-  if (m.type === 'packets') {
-    toChunks(m.packets);
+// Chunks and the stop request come from the builder, in order, so nothing built is left behind.
+chunkPort.on('message', (m: ToWriter) => {
+  if (m.type === 'chunks') {
+    for (const c of m.chunks) sink.add(c);
     if (sink.size >= batchChunks) kick();
   } else {
     stopping = true;

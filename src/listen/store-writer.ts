@@ -1,12 +1,14 @@
-// The receiving thread's side of the store writer (store-worker.ts): accepted packets are handed
-// over in small batches (every 50 ms or 500 packets); what was handed over but not yet turned
-// into chunks and flushed is the queue, bounded by `queueLimit`: beyond it new packets are
-// dropped and counted, so that memory stays bounded however slow the disk is, and receiving
-// never waits for the disk.
-import { Worker } from 'node:worker_threads';
+// The receiving thread's side of the store pipeline: accepted packets are handed to the chunk
+// builder's thread (build-worker.ts) in small batches (every 50 ms or 500 packets), which passes
+// store lines to the writer's thread (store-worker.ts). What was handed over but not yet built
+// and flushed is the queue, bounded by `queueLimit`: beyond it new packets are dropped and
+// counted, so that memory stays bounded however slow the disk is, and receiving never waits for
+// the disk.
+import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ReceivedPacket } from './collector.js';
 import type { ListenCounters } from './counters.js';
-import type { FromWriter, ToWriter } from './store-worker.js';
+import type { FromWriter } from './store-worker.js';
+import type { FromBuilder, ToBuilder } from './build-worker.js';
 
 export interface StoreWriterOptions {
   queueLimit?: number;
@@ -17,6 +19,7 @@ export interface StoreWriterOptions {
 
 export class StoreWriter {
   private readonly worker: Worker;
+  private readonly builder: Worker;
   private pending: ReceivedPacket[] = [];
   /** Packets handed over and not yet turned into chunks, plus chunks not yet flushed. */
   private outstanding = 0;
@@ -28,14 +31,23 @@ export class StoreWriter {
 
   constructor(root: string, private readonly counters: ListenCounters, private readonly opts: StoreWriterOptions = {}) {
     this.queueLimit = opts.queueLimit ?? 50_000;
+    const channel = new MessageChannel();
     this.worker = new Worker(new URL('./store-worker.js', import.meta.url), {
-      workerData: { root, batchChunks: opts.batchChunks ?? 5000, flushIntervalMs: opts.flushIntervalMs ?? 1000 },
+      workerData: { root, batchChunks: opts.batchChunks ?? 5000, flushIntervalMs: opts.flushIntervalMs ?? 1000, chunkPort: channel.port2 },
+      transferList: [channel.port2],
+    });
+    this.builder = new Worker(new URL('./build-worker.js', import.meta.url), {
+      workerData: { chunkPort: channel.port1 },
+      transferList: [channel.port1],
     });
     this.worker.on('message', (m: FromWriter) => this.onMessage(m));
-    this.worker.on('error', (e) => {
-      this.failure = e;
-      opts.onError?.(`store writer failed: ${e.message}`);
-    });
+    this.builder.on('message', (m: FromBuilder) => this.onMessage(m));
+    for (const [w, what] of [[this.worker, 'store writer'], [this.builder, 'chunk builder']] as const) {
+      w.on('error', (e) => {
+        this.failure = e;
+        opts.onError?.(`${what} failed: ${e.message}`);
+      });
+    }
     this.timer = setInterval(() => this.post(), 50);
   }
 
@@ -56,11 +68,11 @@ export class StoreWriter {
     const packets = this.pending;
     this.pending = [];
     this.outstanding += packets.length;
-    this.worker.postMessage({ type: 'packets', packets } satisfies ToWriter);
+    this.builder.postMessage({ type: 'packets', packets } satisfies ToBuilder);
   }
 
-  private onMessage(m: FromWriter): void {
-    if (m.type === 'done') {
+  private onMessage(m: FromWriter | FromBuilder): void {
+    if (m.type === 'built') {
       // Skipped packets leave the queue now; chunks leave it when flushed.
       this.outstanding -= m.packets - m.chunks;
       this.counters.chunks += m.chunks;
@@ -90,10 +102,10 @@ export class StoreWriter {
       if (this.failure) { resolve(); return; }
       this.worker.on('message', (m: FromWriter) => { if (m.type === 'stopped') resolve(); });
       this.worker.once('exit', () => resolve());
-      this.worker.postMessage({ type: 'stop' } satisfies ToWriter);
+      this.builder.postMessage({ type: 'stop' } satisfies ToBuilder); // it passes the stop on to the writer
     }).then(async () => {
       this.counters.dropped += this.failure ? this.outstanding : 0;
-      await this.worker.terminate();
+      await Promise.all([this.worker.terminate(), this.builder.terminate()]);
     });
     return this.stopped;
   }

@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { md5hex, type Chunk } from '../model/chunk.js';
 import { keyIsCallId, legKeys } from '../dialogue/related.js';
 import { INDEX_DIR, NO_CALL_ID } from './layout.js';
-import type { FlushListener } from './sink.js';
+import type { Batch, FlushListener } from './sink.js';
 import type { Store } from './store.js';
 
 export const LEGS_DIR = 'legs';
+const RECENT_PAIRS = 50_000;
 
 export interface LegPair {
   key: string;
@@ -21,6 +22,8 @@ export interface LegPair {
 export class LegIndex {
   readonly dir: string;
   private dirMade = false;
+  private recent = new Set<string>();
+  private older = new Set<string>();
 
   constructor(root: string) {
     this.dir = join(root, INDEX_DIR, LEGS_DIR);
@@ -52,11 +55,19 @@ export class LegIndex {
     return out;
   }
 
-  /** Add pairs not already indexed. Returns how many lines were written. */
+  /**
+   * Add pairs not written lately. Returns how many lines were written. The bucket files are not
+   * read back to find what is there (that made every flush cost as much as the index had grown);
+   * a pair this writer wrote recently is skipped, and a repeat that does reach a file (another
+   * writer, or one remembered too long ago) is ignored by readers.
+   */
   async add(pairs: LegPair[]): Promise<number> {
     const byBucket = new Map<string, LegPair[]>();
     for (const p of pairs) {
       if (/[\t\r\n]/.test(p.key) || /[\t\r\n]/.test(p.callId) || p.key === '' || p.callId === '') continue;
+      const line = `${p.key}\t${p.callId}`;
+      if (this.recent.has(line) || this.older.has(line)) continue;
+      this.remember(line);
       const b = LegIndex.bucketOf(p.key);
       let l = byBucket.get(b);
       if (!l) { l = []; byBucket.set(b, l); }
@@ -66,21 +77,18 @@ export class LegIndex {
     if (!this.dirMade) { await fsp.mkdir(this.dir, { recursive: true }); this.dirMade = true; }
     let written = 0;
     for (const [bucket, list] of [...byBucket.entries()].sort()) {
-      const known = await this.readBucket(bucket);
-      let text = '';
-      for (const p of list) {
-        let s = known.get(p.key);
-        if (s?.has(p.callId)) continue;
-        if (!s) { s = new Set(); known.set(p.key, s); }
-        s.add(p.callId);
-        text += `${p.key}\t${p.callId}\n`;
-        written++;
-      }
-      if (text === '') continue;
+      const text = list.map((p) => `${p.key}\t${p.callId}\n`).join('');
+      written += list.length;
       const fh = await fsp.open(join(this.dir, bucket), fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o644);
       try { await fh.write(text); } finally { await fh.close(); }
     }
     return written;
+  }
+
+  /** Two generations of RECENT_PAIRS lines: bounded memory for a writer that runs for weeks. */
+  private remember(line: string): void {
+    if (this.recent.size >= RECENT_PAIRS) { this.older = this.recent; this.recent = new Set(); }
+    this.recent.add(line);
   }
 
   /** Call-IDs indexed under a key, sorted. */
@@ -91,17 +99,16 @@ export class LegIndex {
 }
 
 /** The pairs a batch of chunks contributes to the index. */
-export function legPairs(byCall: Map<string, Chunk[]>): LegPair[] {
+export function legPairs(byCall: Batch): LegPair[] {
   const out: LegPair[] = [];
   const seen = new Set<string>();
   for (const [callId, chunks] of byCall) {
-    if (callId === NO_CALL_ID) continue; // chunks without a Call-ID belong to no leg
     for (const c of chunks) {
-      for (const k of legKeys(c)) {
-        const id = `${k.key}\t${callId}`;
+      for (const key of c.legs) {
+        const id = `${key}\t${callId}`;
         if (seen.has(id)) continue;
         seen.add(id);
-        out.push({ key: k.key, callId });
+        out.push({ key, callId });
       }
     }
   }

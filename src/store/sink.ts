@@ -1,23 +1,26 @@
 // Batches chunks per call in memory and writes them with one append per call file, so that no
 // file is opened per message. Memory is bounded by maxChunks/maxBytes; `add` tells the caller
-// when to `flush` (and await it) for back-pressure.
+// when to `flush` (and await it) for back-pressure. What is batched is the prepared form (the
+// store line, prepared-chunk.ts), not the Chunk object.
 import type { Chunk } from '../model/chunk.js';
-import { callIdOf, type AppendResult, type Store } from './store.js';
+import { prepareChunk, type PreparedChunk } from './prepared-chunk.js';
+import type { AppendResult, Store } from './store.js';
 
 export interface SinkTotals {
   written: number;
   duplicates: number;
 }
 
-export type FlushListener = (byCall: Map<string, Chunk[]>, result: AppendResult) => Promise<void> | void;
+export type Batch = Map<string, PreparedChunk[]>;
+export type FlushListener = (byCall: Batch, result: AppendResult) => Promise<void> | void;
 
 export class ChunkSink {
-  private pending = new Map<string, Chunk[]>();
+  private pending: Batch = new Map();
   private pendingChunks = 0;
   private pendingBytes = 0;
   readonly totals: SinkTotals = { written: 0, duplicates: 0 };
   private listeners: FlushListener[] = [];
-  private beforeAppend: ((byCall: Map<string, Chunk[]>) => void)[] = [];
+  private beforeAppend: ((byCall: Batch) => void)[] = [];
 
   constructor(private readonly store: Store, private readonly maxChunks = 20000, private readonly maxBytes = 32 * 1024 * 1024) {}
 
@@ -26,20 +29,20 @@ export class ChunkSink {
     this.listeners.push(listener);
   }
 
-  /** Buffer a chunk; returns true when the buffer is full and the caller should await flush(). */
-  add(chunk: Chunk): boolean {
-    const callId = callIdOf(chunk);
-    let list = this.pending.get(callId);
-    if (!list) { list = []; this.pending.set(callId, list); }
-    list.push(chunk);
-    this.pendingChunks++;
-    for (const line of chunk.raw) this.pendingBytes += line.length + 2;
-    return this.pendingChunks >= this.maxChunks || this.pendingBytes >= this.maxBytes;
+  /** Called with each batch before it is written (the index's pending journal hooks in here). */
+  onBeforeAppend(hook: (byCall: Batch) => void): void {
+    this.beforeAppend.push(hook);
   }
 
-  /** Called with each batch before it is written (the index's pending journal hooks in here). */
-  onBeforeAppend(hook: (byCall: Map<string, Chunk[]>) => void): void {
-    this.beforeAppend.push(hook);
+  /** Buffer a chunk; returns true when the buffer is full and the caller should await flush(). */
+  add(chunk: Chunk | PreparedChunk): boolean {
+    const p = 'line' in chunk ? chunk : prepareChunk(chunk);
+    let list = this.pending.get(p.callId);
+    if (!list) { list = []; this.pending.set(p.callId, list); }
+    list.push(p);
+    this.pendingChunks++;
+    this.pendingBytes += p.line.length;
+    return this.pendingChunks >= this.maxChunks || this.pendingBytes >= this.maxBytes;
   }
 
   get size(): number {

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { chunkFromJson, chunkMembers, STORE_FORMAT_VERSION, type Chunk } from '../model/chunk.js';
 import { enrichFromRaw } from '../sip/chunk-builder.js';
 import { callPath, isCallRelPath, MARKER_FILE, NO_CALL_ID } from './layout.js';
+import type { PreparedChunk } from './prepared-chunk.js';
 
 export class StoreError extends Error {}
 
@@ -99,7 +100,7 @@ export class Store {
    * append, close) cost ~40 µs done directly, ~350 µs through libuv's thread pool (measured on
    * 5,000 calls). Callers that must keep receiving meanwhile (listen) write from a worker thread.
    */
-  async append(byCall: Map<string, Chunk[]>): Promise<AppendResult> {
+  async append(byCall: Map<string, PreparedChunk[]>): Promise<AppendResult> {
     const result: AppendResult = { written: 0, duplicates: 0, calls: 0, changedCalls: new Set() };
     for (const [callId, chunks] of byCall) {
       const r = this.appendCall(callId, chunks);
@@ -110,7 +111,7 @@ export class Store {
     return result;
   }
 
-  private appendCall(callId: string, chunks: Chunk[]): { written: number; duplicates: number } {
+  private appendCall(callId: string, chunks: PreparedChunk[]): { written: number; duplicates: number } {
     const path = this.pathOf(callId);
     const dir = dirname(path);
     if (!this.createdDirs.has(dir)) {
@@ -130,7 +131,7 @@ export class Store {
       for (const c of chunks) {
         if (known.has(c.id)) { duplicates++; continue; }
         known.add(c.id);
-        text += storeLine(c) + '\n';
+        text += c.line + '\n';
         written++;
       }
       if (written === 0) return { written, duplicates };

@@ -6,7 +6,7 @@
 // (pending.ts), so that a writer killed before its rows are in leaves nothing `list` cannot find.
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
-import type { Chunk } from '../../model/chunk.js';
+import type { Batch } from '../sink.js';
 import { callHash } from '../layout.js';
 import type { Store } from '../store.js';
 import { getMeta, indexPath, loadDriverAvailable, markComplete, openIndex } from './db.js';
@@ -65,14 +65,14 @@ export class IndexThread {
   }
 
   /** ChunkSink.onBeforeAppend: journal the calls of a batch before it reaches their files. */
-  readonly beforeAppend = (byCall: Map<string, Chunk[]>): void => {
+  readonly beforeAppend = (byCall: Batch): void => {
     const hashes: string[] = [];
     for (const id of byCall.keys()) hashes.push(callHash(id));
     this.segment = this.journal.record(hashes);
   };
 
   /** ChunkSink.onFlush: hand the calls whose files changed to the thread. */
-  readonly afterAppend = (byCall: Map<string, Chunk[]>): void => {
+  readonly afterAppend = (byCall: Batch): void => {
     this.worker.postMessage({ type: 'dirty', segment: this.segment, batch: this.batch++, callIds: [...byCall.keys()] } satisfies ToIndexThread);
   };
 

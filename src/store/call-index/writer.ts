@@ -4,7 +4,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chunk } from '../../model/chunk.js';
 import { callHash } from '../layout.js';
-import type { FlushListener } from '../sink.js';
+import type { Batch, FlushListener } from '../sink.js';
 import type { Store } from '../store.js';
 import { getMeta, indexPath, markComplete, openIndex, setMeta, type Database } from './db.js';
 import { hashOfPath, rowFromFileSync, type CallRow, type RowResult } from './row.js';
@@ -65,7 +65,7 @@ export function callIndexListener(store: Store, opts: { createIfEmpty?: boolean 
     // Decided before anything is written (a caller in another thread passes what it saw).
     createOnFirstFlush = opts.createIfEmpty ?? storeHasNoCalls(store.root);
   }
-  return async (byCall: Map<string, Chunk[]>) => {
+  return async (byCall: Batch) => {
     if (!db) {
       if (!createOnFirstFlush && !existsSync(indexPath(store.root))) return;
       try {
