@@ -5,11 +5,11 @@
 // matters where a message's merged time comes from another capture point: a proxy's HEP says it
 // sent 100 Trying before it forwarded the INVITE, even when the upstream node logged receiving
 // that 100 after the downstream answer arrived.
-import { parseEndpoint } from '../model/address.js';
+import { endpointHost } from './endpoint.js';
 import { NEAR_TIE_NS, type Constraint } from './causality.js';
 import type { MergedMessage, Observation } from './merge.js';
 
-const hostOf = (a: string | undefined) => (a === undefined ? undefined : parseEndpoint(a)?.host);
+const hostOf = endpointHost;
 
 /**
  * The host a capture point sits on: the HEP sender when every message it saw has that host on

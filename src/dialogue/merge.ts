@@ -63,8 +63,15 @@ export function observe(chunks: Chunk[]): Observation[] {
     // Two different chunks with one id cannot come from the store; keep the smaller one deterministically.
     if (!prev || compareChunks(c, prev) < 0) byId.set(c.id, c);
   }
-  const sorted = [...byId.values()].sort(compareChunks);
-  return sorted.map((chunk, seq) => ({ chunk, id: identityOf(chunk), local: captureClock(chunk), seq }));
+  // compareChunks on keys read once (its BigInt parse per comparison dominated).
+  const keyed = [...byId.values()].map((chunk) => ({ chunk, local: captureClock(chunk), pos: sourcePos(chunk) }));
+  keyed.sort((a, b) => {
+    if (a.local !== b.local) return a.local < b.local ? -1 : 1;
+    if (a.chunk.parser !== b.chunk.parser) return a.chunk.parser < b.chunk.parser ? -1 : 1;
+    if (a.pos !== b.pos) return a.pos - b.pos;
+    return a.chunk.id < b.chunk.id ? -1 : a.chunk.id > b.chunk.id ? 1 : 0;
+  });
+  return keyed.map(({ chunk, local }, seq) => ({ chunk, id: identityOf(chunk), local, seq }));
 }
 
 /** Drop capture duplicates: same capture point, same bytes, same addresses and transport, within the window. */
