@@ -4,6 +4,7 @@ import type { Dialogue, DialogueMessage } from '../dialogue/types.js';
 import { parseCSeq, parseSipMessage, splitHeaderList, type SipMessage, type Via } from '../sip/message.js';
 import { chunkHead } from '../dialogue/head.js';
 import { parseSdp, type Sdp } from './sdp.js';
+import { splitLines, trimLineEnds } from './lines.js';
 
 export interface SipView {
   index: number;
@@ -42,9 +43,9 @@ const STATUS_LINE = /^SIP\/2\.0 (\d{3})(?: (.*))?$/;
  * the dialogue already made (dialogue/head.ts) when the lines are plain; other text (CR or LF
  * inside a line, a blank first line, lone surrogates) takes the byte round trip as before.
  */
-function messageOf(c: DialogueMessage['chunk']): SipMessage {
+function messageOf(c: DialogueMessage['chunk'], heads: Dialogue['heads']): SipMessage {
   const raw = c.raw;
-  const h = chunkHead(c);
+  const h = chunkHead(c, heads);
   if (!h.plain) {
     const sep = raw.indexOf('');
     const head = sep >= 0 ? raw.slice(0, sep) : raw;
@@ -84,7 +85,7 @@ function messageOf(c: DialogueMessage['chunk']): SipMessage {
     }
   }
   msg.body = body;
-  if (body.length > 0) msg.lines.push('', ...body.toString('utf8').replace(/(\r?\n)+$/, '').split(/\r?\n/));
+  if (body.length > 0) msg.lines.push('', ...splitLines(trimLineEnds(body.toString('utf8'))));
   return msg;
 }
 
@@ -111,6 +112,7 @@ const PARAMS = new Map<string, RegExp>();
 function param(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
   const afterAddr = value.includes('>') ? value.slice(value.lastIndexOf('>') + 1) : value;
+  if (!afterAddr.includes(';')) return undefined;
   let re = PARAMS.get(name);
   if (!re) PARAMS.set(name, re = new RegExp(`;\\s*${name}\\s*=\\s*("[^"]*"|[^;,\\s]+)`, 'i'));
   const m = re.exec(afterAddr);
@@ -128,9 +130,10 @@ function via(value: string): Via | undefined {
 const SDP_TYPE = /application\/sdp/i;
 const SDP_START = /^v=0/m;
 
-export function viewMessage(m: DialogueMessage): SipView {
+/** `heads`: the dialogue's header scans (Dialogue.heads), else the chunk is read here. */
+export function viewMessage(m: DialogueMessage, heads?: Dialogue['heads']): SipView {
   const c = m.chunk;
-  const msg = messageOf(c);
+  const msg = messageOf(c, heads);
   const cseq = parseCSeq(firstValue(msg, 'cseq'));
   const vias: Via[] = [];
   for (const v of allValues(msg, 'via')) { const x = via(v); if (x !== undefined) vias.push(x); }
@@ -166,7 +169,7 @@ export function viewMessage(m: DialogueMessage): SipView {
 }
 
 export function viewDialogue(d: Dialogue): SipView[] {
-  return d.messages.filter((m) => m.chunk.kind === 'sip').map(viewMessage);
+  return d.messages.filter((m) => m.chunk.kind === 'sip').map((m) => viewMessage(m, d.heads));
 }
 
 /** The host part of "ip:port" / "[v6]:port" / "host". */

@@ -8,6 +8,7 @@ import type { CapturePointClock, Dialogue, DialogueMessage, DialogueOptions } fr
 import { causalConstraints, causalIndex, causalPlacement, withoutCycles } from './causality.js';
 import { clockTable, pickReference, sharedClocks } from './clocks.js';
 import { missingParts } from './identity.js';
+import type { ChunkHead } from './head.js';
 import { kazooReorder } from './kazoo.js';
 import { compareChunks, dropCaptureDuplicates, mergeObservations, observe, type MergedMessage } from './merge.js';
 import { causalOrder, type OrderKey } from './order.js';
@@ -37,7 +38,8 @@ function callIdsOf(chunks: Chunk[]): string[] {
 
 function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
   const notes: string[] = [];
-  const { kept, dropped } = dropCaptureDuplicates(observe(chunks));
+  const heads = new Map<Chunk, ChunkHead>();
+  const { kept, dropped } = dropCaptureDuplicates(observe(chunks, heads));
   if (kept.length === 0) return { callIds: [], messages: [], clocks: [], entities: [], duplicatesDropped: 0, notes };
   const { ref, note } = pickReference(kept, opts.refParser);
   if (note) notes.push(note);
@@ -123,7 +125,7 @@ function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
     }
   }
   if (dropped.length) notes.push(`${dropped.length} capture duplicate(s) dropped (same capture point, same bytes, within 50 ms)`);
-  return {
+  const d: Dialogue = {
     callIds: callIdsOf(kept.map((o) => o.chunk)),
     messages,
     clocks: clockTable(parsers, counts, ref, offsets, support, method),
@@ -131,6 +133,9 @@ function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
     duplicatesDropped: dropped.length,
     notes,
   };
+  // Not enumerable: a reading aid for the analysis, not part of the dialogue's value.
+  Object.defineProperty(d, 'heads', { value: heads, enumerable: false });
+  return d;
 }
 
 function kazooDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {

@@ -1,7 +1,7 @@
-// The header section of a SIP chunk, read once from its raw lines and shared by everything that
-// looks at it during one build and analysis: identity (Via branches, RSeq, RAck), related legs,
-// and the analysis view (analysis/sip-view.ts). A call's summary used to scan the same lines
-// four times and re-parse the whole message once more; now it is one scan per chunk.
+// The header section of a SIP chunk, read once from its raw lines and shared by what looks at
+// it during one build and analysis: identity (Via branches, RSeq, RAck) and the analysis view
+// (analysis/sip-view.ts), which gets the build's reading through Dialogue.heads. A call's
+// summary used to scan the same lines four times and re-parse the whole message once more.
 import type { Chunk } from '../model/chunk.js';
 import { canonicalHeaderKey } from '../sip/message.js';
 
@@ -22,6 +22,9 @@ export interface HeadLine {
 }
 
 export interface ChunkHead {
+  /** The lines it was read from, and their number then. */
+  raw: string[];
+  length: number;
   /** Header lines raw[1] up to the first blank line; lines without a colon skipped. */
   headers: HeadLine[];
   /** A line without a colon that is not blank (parseSipMessage's 'bad-header-line'). */
@@ -36,9 +39,6 @@ export interface ChunkHead {
   sep: number;
 }
 
-/** Per chunk; checked against the raw array it was read from, so a replaced `raw` is re-read. */
-const heads = new WeakMap<Chunk, { raw: string[]; length: number; head: ChunkHead }>();
-
 /** Lines that do not come back unchanged from CRLF-joined UTF-8 bytes. */
 const unplain = (line: string) => line.includes('\r') || line.includes('\n') || !(line as WellFormed).isWellFormed();
 type WellFormed = string & { isWellFormed(): boolean }; // ES2024; Node 20 has it
@@ -49,7 +49,7 @@ type WellFormed = string & { isWellFormed(): boolean }; // ES2024; Node 20 has i
  */
 const keyOf = (lower: string) => (lower.length === 1 || lower === 'constructor' || lower === '__proto__' ? canonicalHeaderKey(lower) : lower);
 
-function readHead(raw: string[]): ChunkHead {
+export function readHead(raw: string[]): ChunkHead {
   const headers: HeadLine[] = [];
   let badLine = false;
   const first = raw[0];
@@ -79,14 +79,14 @@ function readHead(raw: string[]): ChunkHead {
     const lower = name.toLowerCase();
     headers.push({ name, lower, key: keyOf(lower), value, rawValue: value });
   }
-  return { headers, badLine, plain, sep: raw.length === 0 ? 0 : i };
+  return { raw, length: raw.length, headers, badLine, plain, sep: raw.length === 0 ? 0 : i };
 }
 
-export function chunkHead(c: Chunk): ChunkHead {
-  const raw = c.raw;
-  const hit = heads.get(c);
-  if (hit && hit.raw === raw && hit.length === raw.length) return hit.head;
-  const head = readHead(raw);
-  heads.set(c, { raw, length: raw.length, head });
-  return head;
+/**
+ * The head read for this chunk during the dialogue's build (Dialogue.heads), if it was read
+ * from the same raw lines; else read now.
+ */
+export function chunkHead(c: Chunk, heads?: ReadonlyMap<Chunk, ChunkHead>): ChunkHead {
+  const h = heads?.get(c);
+  return h && h.raw === c.raw && h.length === c.raw.length ? h : readHead(c.raw);
 }

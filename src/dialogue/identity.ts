@@ -2,7 +2,7 @@
 // message (KAZOO.md §9.3). Pure, from the chunk's fields and raw lines; works for the original's
 // nine-key chunks (re-derived from raw), our own chunks, and Kamailio log chunks (no raw SIP).
 import type { Chunk } from '../model/chunk.js';
-import { chunkHead } from './head.js';
+import { readHead, type ChunkHead } from './head.js';
 
 export interface SipIdentity {
   callId?: string;
@@ -34,7 +34,7 @@ const STATUS_IN_LABEL = /(?:^|\bSIP\/2\.0 |\breply |\bresponse |\bsent |\breceiv
 export function rawHeaderValues(c: Chunk, names: string[]): string[] {
   if (c.kind !== 'sip') return [];
   const out: string[] = [];
-  for (const h of chunkHead(c).headers) if (names.includes(h.lower)) out.push(h.rawValue);
+  for (const h of readHead(c.raw).headers) if (names.includes(h.lower)) out.push(h.rawValue);
   return out;
 }
 
@@ -55,10 +55,10 @@ export function viaBranches(c: Chunk): string[] {
 }
 
 /** Via branches, RSeq and RAck in one pass over the headers. */
-function sipHeaderFields(c: Chunk): { vias: string[]; rseq?: string; rack?: string } {
+function sipHeaderFields(head: ChunkHead): { vias: string[]; rseq?: string; rack?: string } {
   const vias: string[] = [];
   let rseq: string | undefined, rack: string | undefined;
-  for (const h of chunkHead(c).headers) {
+  for (const h of head.headers) {
     const n = h.lower;
     if (n === 'via' || n === 'v') branchesOf(h.rawValue, vias);
     else if (n === 'rseq') rseq ??= h.rawValue;
@@ -73,7 +73,8 @@ function cseqNumber(c: Chunk): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function identityOf(c: Chunk): SipIdentity {
+/** `head`: the chunk's head when already read (dialogue/head.ts). */
+export function identityOf(c: Chunk, head?: ChunkHead): SipIdentity {
   const kind = c.kind;
   const cseqNum = cseqNumber(c);
   let cseqMethod = c.cseq_method ?? (c.c_seq ? /^\s*\d+\s+([A-Za-z]+)/.exec(c.c_seq)?.[1]?.toUpperCase() : undefined);
@@ -93,7 +94,7 @@ export function identityOf(c: Chunk): SipIdentity {
   if (cseqMethod === undefined && method !== undefined) cseqMethod = method;
   const isRequest = status !== undefined ? false : method !== undefined ? true : undefined;
   let rseq: number | undefined, rack: SipIdentity['rack'];
-  const fields = kind === 'sip' ? sipHeaderFields(c) : undefined;
+  const fields = kind === 'sip' ? sipHeaderFields(head ?? readHead(c.raw)) : undefined;
   if (fields) {
     const r = fields.rseq;
     if (r !== undefined && /^\d+$/.test(r)) rseq = Number(r);

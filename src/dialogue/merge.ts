@@ -6,6 +6,7 @@
 import type { Chunk } from '../model/chunk.js';
 import type { Instant } from '../model/time.js';
 import { hopKey, identityOf, wireKey, type SipIdentity } from './identity.js';
+import { readHead, type ChunkHead } from './head.js';
 
 export interface Observation {
   chunk: Chunk;
@@ -55,8 +56,11 @@ export function compareChunks(a: Chunk, b: Chunk): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Observations in a canonical order; the same chunk given twice (same id) counts once. */
-export function observe(chunks: Chunk[]): Observation[] {
+/**
+ * Observations in a canonical order; the same chunk given twice (same id) counts once. `heads`
+ * collects the head of every SIP chunk read on the way (for the analysis view).
+ */
+export function observe(chunks: Chunk[], heads?: Map<Chunk, ChunkHead>): Observation[] {
   const byId = new Map<string, Chunk>();
   for (const c of chunks) {
     const prev = byId.get(c.id);
@@ -71,7 +75,11 @@ export function observe(chunks: Chunk[]): Observation[] {
     if (a.pos !== b.pos) return a.pos - b.pos;
     return a.chunk.id < b.chunk.id ? -1 : a.chunk.id > b.chunk.id ? 1 : 0;
   });
-  return keyed.map(({ chunk, local }, seq) => ({ chunk, id: identityOf(chunk), local, seq }));
+  return keyed.map(({ chunk, local }, seq) => {
+    let head: ChunkHead | undefined;
+    if (heads && chunk.kind === 'sip') heads.set(chunk, head = readHead(chunk.raw));
+    return { chunk, id: identityOf(chunk, head), local, seq };
+  });
 }
 
 /** Drop capture duplicates: same capture point, same bytes, same addresses and transport, within the window. */

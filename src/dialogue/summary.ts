@@ -39,9 +39,13 @@ function uriOf(headerValue: string | undefined): string | undefined {
   return uri.replace(/^sips?:/i, '');
 }
 
-function rawHeader(c: Chunk, names: string[]): string | undefined {
+/** Lowercase first letters of `names` (From/To: f, t). */
+function rawHeader(c: Chunk, names: string[], initials: string): string | undefined {
   for (const line of c.raw) {
     if (line === '') break;
+    // A printable ASCII first letter that starts none of the names (nor is blank) cannot match.
+    const c0 = line.charCodeAt(0);
+    if (c0 > 0x20 && c0 < 0x7f && !initials.includes(String.fromCharCode(c0 | 0x20))) continue;
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
@@ -84,8 +88,8 @@ export function summarizeCall(callId: string, chunks: Chunk[]): CallSummary | un
   const analysis = analyzeDialogue(buildDialogue(chunks), { callId });
   const o = analysis.outcome;
   if (o.status !== undefined) { status = o.status; reason = o.reason; }
-  const from = initial ? uriOf(rawHeader(initial, ['from', 'f'])) : undefined;
-  const to = initial ? uriOf(rawHeader(initial, ['to', 't'])) : undefined;
+  const from = initial ? uriOf(rawHeader(initial, ['from', 'f'], 'f')) : undefined;
+  const to = initial ? uriOf(rawHeader(initial, ['to', 't'], 't')) : undefined;
   return {
     'call-id': callId,
     first: toIso(at(first)),
