@@ -56,6 +56,11 @@ export interface CausalIndex {
 }
 
 const CREDENTIALS = /^(proxy-)?authorization\s*:/i;
+/** CREDENTIALS.test, asked only of lines starting with a or p (any case: /i maps no other character to them). */
+const hasCredentials = (l: string) => {
+  const c = l.charCodeAt(0) | 0x20;
+  return (c === 0x61 || c === 0x70) && CREDENTIALS.test(l);
+};
 
 export function causalIndex(messages: MergedMessage[]): CausalIndex {
   const n = messages.length;
@@ -90,7 +95,7 @@ export function causalIndex(messages: MergedMessage[]): CausalIndex {
       push(finalsByHop, J(id.callId, id.cseqMethod, id.src, id.dst), i);
     }
     if (id.isRequest && id.method && id.cseqNum !== undefined && !m.retransmissionOf) {
-      credentials[i] = m.observations[0]!.chunk.raw.some((l) => CREDENTIALS.test(l));
+      credentials[i] = m.observations[0]!.chunk.raw.some(hasCredentials);
     }
     if (id.status === 100 && id.vias.length) push(hopReplies, J('100', id.callId, id.cseqNum, id.cseqMethod, stack[i]), i);
     if (id.status !== undefined && id.status >= 300 && id.cseqMethod === 'INVITE' && !m.retransmissionOf) {
