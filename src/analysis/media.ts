@@ -8,18 +8,51 @@ import { sdpCodecs, sdpDirection, type Direction } from './sdp.js';
 import { isIP } from 'node:net';
 import { hopText, label } from './describe.js';
 
-export function isPrivateAddress(host: string | undefined): boolean {
-  if (!host || isIP(host) !== 4) return false;
-  const [a, b] = host.split('.').map(Number) as [number, number];
+/**
+ * node:net isIP without its IPv6 expression for text that cannot be IPv6: dotted quads are
+ * read by hand (four decimal parts 0-255, no leading zeros: node's IPv4 grammar).
+ */
+function ipVersion(host: string): number {
+  if (host.includes(':')) return isIP(host);
+  let parts = 0, digits = 0, value = 0, lead = 0;
+  for (let i = 0; i <= host.length; i++) {
+    const ch = i < host.length ? host.charCodeAt(i) : 0x2e;
+    if (ch === 0x2e) {
+      if (digits === 0 || (digits > 1 && lead === 0x30) || value > 255 || ++parts > 4) return 0;
+      digits = 0; value = 0;
+      continue;
+    }
+    if (ch < 0x30 || ch > 0x39 || digits === 3) return 0;
+    if (digits === 0) lead = ch;
+    value = value * 10 + (ch - 0x30);
+    digits++;
+  }
+  return parts === 4 ? 4 : 0;
+}
+
+/** The first two octets of a dotted quad. */
+function octets(host: string): [number, number] {
+  const d1 = host.indexOf('.');
+  const d2 = host.indexOf('.', d1 + 1);
+  return [Number(host.slice(0, d1)), Number(host.slice(d1 + 1, d2))];
+}
+
+function isPrivateV4([a, b]: [number, number]): boolean {
   return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+}
+
+export function isPrivateAddress(host: string | undefined): boolean {
+  if (!host || ipVersion(host) !== 4) return false;
+  return isPrivateV4(octets(host));
 }
 
 export function isPublicAddress(host: string | undefined): boolean {
   if (!host) return false;
-  const v = isIP(host);
+  const v = ipVersion(host);
   if (v === 4) {
-    const [a, b] = host.split('.').map(Number) as [number, number];
-    return !isPrivateAddress(host) && a !== 127 && a !== 0 && !(a === 169 && b === 254) && a < 224;
+    const ab = octets(host);
+    const [a, b] = ab;
+    return !isPrivateV4(ab) && a !== 127 && a !== 0 && !(a === 169 && b === 254) && a < 224;
   }
   if (v === 6) return /^[23]/.test(host); // global unicast 2000::/3
   return false;

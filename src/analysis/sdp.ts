@@ -20,18 +20,22 @@ export interface Sdp {
   media: SdpMedia[];
 }
 
+import { splitLines } from './lines.js';
+
 // RFC 3551 table 4/5 static payload types that appear in practice.
 const STATIC: Record<string, string> = {
   '0': 'PCMU/8000', '3': 'GSM/8000', '4': 'G723/8000', '8': 'PCMA/8000', '9': 'G722/8000',
   '13': 'CN/8000', '18': 'G729/8000', '2': 'G726-32/8000',
 };
 
+const RTPMAP = /^rtpmap:(\d+)\s+(\S+)/;
+
 export function parseSdp(text: string): Sdp {
   const sdp: Sdp = { media: [] };
   let sessionDir: Direction = 'sendrecv';
   let cur: (SdpMedia & { rtpmap: Map<string, string>; dirSet: boolean }) | undefined;
   const all: (typeof cur)[] = [];
-  for (const rawLine of text.split(/\r?\n/)) {
+  for (const rawLine of splitLines(text)) {
     const line = rawLine.trim();
     if (line.length < 2 || line[1] !== '=') continue;
     const k = line[0], v = line.slice(2).trim();
@@ -43,12 +47,12 @@ export function parseSdp(text: string): Sdp {
       const addr = v.split(/\s+/)[2]?.split('/')[0];
       if (cur) cur.connection = addr; else sdp.connection = addr;
     } else if (k === 'a') {
-      const dir = /^(sendrecv|sendonly|recvonly|inactive)$/.exec(v)?.[1] as Direction | undefined;
+      const dir = v === 'sendrecv' || v === 'sendonly' || v === 'recvonly' || v === 'inactive' ? v as Direction : undefined;
       if (dir) {
         if (cur) { cur.direction = dir; cur.dirSet = true; } else sessionDir = dir;
         continue;
       }
-      const rm = /^rtpmap:(\d+)\s+(\S+)/.exec(v);
+      const rm = v.startsWith('rtpmap:') ? RTPMAP.exec(v) : null;
       if (rm && cur) cur.rtpmap.set(rm[1]!, rm[2]!);
     }
   }

@@ -5,9 +5,10 @@
 import type { Chunk } from '../model/chunk.js';
 import type { Instant } from '../model/time.js';
 import type { CapturePointClock, Dialogue, DialogueMessage, DialogueOptions } from './types.js';
-import { causalConstraints, causalPlacement, withoutCycles } from './causality.js';
+import { causalConstraints, causalIndex, causalPlacement, withoutCycles } from './causality.js';
 import { clockTable, pickReference, sharedClocks } from './clocks.js';
 import { missingParts } from './identity.js';
+import type { ChunkHead } from './head.js';
 import { kazooReorder } from './kazoo.js';
 import { compareChunks, dropCaptureDuplicates, mergeObservations, observe, type MergedMessage } from './merge.js';
 import { causalOrder, type OrderKey } from './order.js';
@@ -37,7 +38,8 @@ function callIdsOf(chunks: Chunk[]): string[] {
 
 function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
   const notes: string[] = [];
-  const { kept, dropped } = dropCaptureDuplicates(observe(chunks));
+  const heads = new Map<Chunk, ChunkHead>();
+  const { kept, dropped } = dropCaptureDuplicates(observe(chunks, heads));
   if (kept.length === 0) return { callIds: [], messages: [], clocks: [], entities: [], duplicatesDropped: 0, notes };
   const { ref, note } = pickReference(kept, opts.refParser);
   if (note) notes.push(note);
@@ -48,8 +50,11 @@ function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
   // Pair copies by position first, estimate clocks, then pair again by corrected time.
   const first = mergeObservations(kept, ref);
   const sc1 = sharedClocks(parsers, counts, ref, first);
-  const merged = mergeObservations(kept, ref, sc1.offsets);
-  const sc = sharedClocks(parsers, counts, ref, merged);
+  // With one capture point there are no copies to pair and no clocks to estimate: the second
+  // pass would give the first one's messages again.
+  const single = parsers.length === 1;
+  const merged = single ? first : mergeObservations(kept, ref, sc1.offsets);
+  const sc = single ? sc1 : sharedClocks(parsers, counts, ref, merged);
   const compOfParser = new Map<string, string>();
   for (const c of sc.components) for (const p of c.members) compOfParser.set(p, c.root);
 
@@ -61,7 +66,9 @@ function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
     return o.local + offsets(o.chunk.parser);
   });
   const compTimes = timeWith((p) => sc.offsets.get(p) ?? 0n);
-  const c0 = causalConstraints(merged, (i) => compTimes[i]!);
+  const cix = causalIndex(merged);
+  // Only components placed by causality use these bounds (causalPlacement ignores them for one).
+  const c0 = sc.components.length > 1 ? causalConstraints(merged, (i) => compTimes[i]!, cix) : [];
   const placement = causalPlacement(sc.components, (i) => compOfParser.get(merged[i]!.observations[0]!.chunk.parser),
     (i) => compTimes[i]!, c0);
   notes.push(...placement.notes);
@@ -74,7 +81,7 @@ function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
     const o = senderObservation(m, hosts);
     return o.local + (offsets.get(o.chunk.parser) ?? 0n);
   });
-  const protocol = causalConstraints(merged, (i) => times[i]!);
+  const protocol = causalConstraints(merged, (i) => times[i]!, cix);
   const constraints = [...protocol, ...withoutCycles(merged.length, protocol, captureSequenceConstraints(merged))];
 
   const keys: OrderKey[] = merged.map((m, i) => {
@@ -118,7 +125,7 @@ function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
     }
   }
   if (dropped.length) notes.push(`${dropped.length} capture duplicate(s) dropped (same capture point, same bytes, within 50 ms)`);
-  return {
+  const d: Dialogue = {
     callIds: callIdsOf(kept.map((o) => o.chunk)),
     messages,
     clocks: clockTable(parsers, counts, ref, offsets, support, method),
@@ -126,6 +133,9 @@ function correctedDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {
     duplicatesDropped: dropped.length,
     notes,
   };
+  // Not enumerable: a reading aid for the analysis, not part of the dialogue's value.
+  Object.defineProperty(d, 'heads', { value: heads, enumerable: false });
+  return d;
 }
 
 function kazooDialogue(chunks: Chunk[], opts: DialogueOptions): Dialogue {

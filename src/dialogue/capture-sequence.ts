@@ -5,11 +5,11 @@
 // matters where a message's merged time comes from another capture point: a proxy's HEP says it
 // sent 100 Trying before it forwarded the INVITE, even when the upstream node logged receiving
 // that 100 after the downstream answer arrived.
-import { parseEndpoint } from '../model/address.js';
+import { endpointHost } from './endpoint.js';
 import { NEAR_TIE_NS, type Constraint } from './causality.js';
 import type { MergedMessage, Observation } from './merge.js';
 
-const hostOf = (a: string | undefined) => (a === undefined ? undefined : parseEndpoint(a)?.host);
+const hostOf = endpointHost;
 
 /**
  * The host a capture point sits on: the HEP sender when every message it saw has that host on
@@ -17,14 +17,23 @@ const hostOf = (a: string | undefined) => (a === undefined ? undefined : parseEn
  * capture of one hop names both ends in every message; a wire capture of several hops none).
  */
 export function captureHost(observations: Observation[]): string | undefined {
-  const sides = observations.map((o) => [hostOf(o.chunk.src), hostOf(o.chunk.dst)]).filter(([s, d]) => s !== undefined && d !== undefined);
-  if (sides.length === 0) return undefined;
-  const inAll = (h: string) => sides.every(([s, d]) => s === h || d === h);
+  const srcs: string[] = [], dsts: string[] = [];
+  for (const o of observations) {
+    const s = hostOf(o.chunk.src), d = hostOf(o.chunk.dst);
+    if (s !== undefined && d !== undefined) { srcs.push(s); dsts.push(d); }
+  }
+  if (srcs.length === 0) return undefined;
+  const inAll = (h: string) => {
+    for (let i = 0; i < srcs.length; i++) if (srcs[i] !== h && dsts[i] !== h) return false;
+    return true;
+  };
   const sender = observations.find((o) => o.chunk.capture?.sender)?.chunk.capture?.sender;
   const senderHost = sender ? hostOf(sender) : undefined;
   if (senderHost && inAll(senderHost)) return senderHost;
-  const candidates = [...new Set(sides.flat() as string[])].filter(inAll);
-  return candidates.length === 1 ? candidates[0] : undefined;
+  // A host in every message is one of the first message's two.
+  const a = srcs[0]!, b = dsts[0]!;
+  const okA = inAll(a), okB = a !== b && inAll(b);
+  return okA && !okB ? a : okB && !okA ? b : undefined;
 }
 
 /** captureHost of every capture point, from its packet observations. */

@@ -7,11 +7,11 @@
 // what the clocks cannot, and bound the offset of a capture point that shares no message with
 // the reference.
 import type { Instant } from '../model/time.js';
-import { parseEndpoint } from '../model/address.js';
+import { endpointHost } from './endpoint.js';
 import type { MergedMessage } from './merge.js';
 
 /** The node of an "ip:port" address: a proxy may answer on one socket and forward from another. */
-const hostOf = (a: string | undefined) => (a === undefined ? undefined : parseEndpoint(a)?.host);
+const hostOf = endpointHost;
 
 /** How close two stamps must be for a protocol rule to overrule the order they give (2 ms). */
 export const NEAR_TIE_NS = 2_000_000n;
@@ -29,9 +29,83 @@ function push(ix: Index, key: string, i: number): void {
   if (l) l.push(i); else ix.set(key, [i]);
 }
 
-const J = (...xs: (string | number | undefined)[]) => xs.map((x) => (x === undefined ? '' : String(x))).join('\u0000');
+function J(...xs: (string | number | undefined)[]): string {
+  let s = xs[0] === undefined ? '' : String(xs[0]);
+  for (let i = 1; i < xs.length; i++) s += '\u0000' + (xs[i] === undefined ? '' : String(xs[i]));
+  return s;
+}
 
-export function causalConstraints(messages: MergedMessage[], time: (i: number) => Instant): Constraint[] {
+/**
+ * The part of the constraints that does not depend on the timeline: each message's keys and the
+ * indexes of messages by key. build.ts asks for constraints on two timelines of the same
+ * messages and reads this once.
+ */
+export interface CausalIndex {
+  /** Via stack joined, and the stack without its top entry. */
+  stack: string[];
+  below: string[];
+  reqByTop: Index; reqByAddr: Index; reqByStack: Index;
+  respByStack: Index; finals: Index; reliable: Index;
+  /** Per message: its key in respByStack, and the key its relayed copy (one Via fewer) has. */
+  relay: string[]; relayed: string[];
+  indexOf: Map<MergedMessage, number>;
+  finalsByHop: Index;
+  /** A request carrying (Proxy-)Authorization. */
+  credentials: boolean[];
+  hopReplies: Index;
+}
+
+const CREDENTIALS = /^(proxy-)?authorization\s*:/i;
+/** CREDENTIALS.test, asked only of lines starting with a or p (any case: /i maps no other character to them). */
+const hasCredentials = (l: string) => {
+  const c = l.charCodeAt(0) | 0x20;
+  return (c === 0x61 || c === 0x70) && CREDENTIALS.test(l);
+};
+
+export function causalIndex(messages: MergedMessage[]): CausalIndex {
+  const n = messages.length;
+  const stack = new Array<string>(n), below = new Array<string>(n), relay = new Array<string>(n), relayed = new Array<string>(n);
+  const credentials = new Array<boolean>(n).fill(false);
+  const reqByTop: Index = new Map(), reqByAddr: Index = new Map(), reqByStack: Index = new Map();
+  const respByStack: Index = new Map(), finals: Index = new Map(), reliable: Index = new Map();
+  const finalsByHop: Index = new Map(), hopReplies: Index = new Map();
+  const indexOf = new Map<MergedMessage, number>();
+  for (let i = 0; i < n; i++) {
+    const m = messages[i]!;
+    const id = m.id;
+    indexOf.set(m, i);
+    stack[i] = id.vias.join(' ');
+    below[i] = id.vias.length > 1 ? id.vias.slice(1).join(' ') : '';
+    // What a proxy keeps when it relays a response: status, tags, RSeq (RFC 3262), the Vias below its own.
+    const relayBase = J(id.callId, id.cseqNum, id.cseqMethod, id.status, m.observations[0]!.chunk.to_tag, id.rseq);
+    relay[i] = relayBase + '\u0000' + stack[i];
+    relayed[i] = relayBase + '\u0000' + below[i];
+    if (id.callId !== undefined && id.cseqNum !== undefined) {
+      if (id.isRequest && id.method) {
+        if (id.vias[0]) push(reqByTop, J(id.callId, id.cseqNum, id.method, id.vias[0]), i);
+        push(reqByAddr, J(id.callId, id.cseqNum, id.method, id.src, id.dst), i);
+        if (id.vias.length) push(reqByStack, J(id.callId, id.cseqNum, id.method, stack[i]), i);
+      } else if (id.status !== undefined) {
+        if (id.vias.length && !m.retransmissionOf) push(respByStack, relay[i]!, i);
+        if (id.status >= 200 && id.cseqMethod === 'INVITE') push(finals, J(id.callId, id.cseqNum), i);
+        if (id.rseq !== undefined) push(reliable, J(id.callId, id.cseqNum, id.cseqMethod, id.rseq, id.src, id.dst), i);
+      }
+    }
+    if (id.status !== undefined && id.status >= 200 && id.cseqMethod && id.cseqNum !== undefined && !m.retransmissionOf) {
+      push(finalsByHop, J(id.callId, id.cseqMethod, id.src, id.dst), i);
+    }
+    if (id.isRequest && id.method && id.cseqNum !== undefined && !m.retransmissionOf) {
+      credentials[i] = m.observations[0]!.chunk.raw.some(hasCredentials);
+    }
+    if (id.status === 100 && id.vias.length) push(hopReplies, J('100', id.callId, id.cseqNum, id.cseqMethod, stack[i]), i);
+    if (id.status !== undefined && id.status >= 300 && id.cseqMethod === 'INVITE' && !m.retransmissionOf) {
+      push(hopReplies, J('final', id.callId, id.cseqNum, id.status, stack[i]), i);
+    }
+  }
+  return { stack, below, reqByTop, reqByAddr, reqByStack, respByStack, finals, reliable, relay, relayed, indexOf, finalsByHop, credentials, hopReplies };
+}
+
+export function causalConstraints(messages: MergedMessage[], time: (i: number) => Instant, ix: CausalIndex = causalIndex(messages)): Constraint[] {
   const out: Constraint[] = [];
   const seen = new Set<string>();
   const add = (before: number | undefined, after: number, reason: string) => {
@@ -41,34 +115,17 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
     seen.add(k);
     out.push({ before, after, reason });
   };
-  const earliest = (l: number[] | undefined, pred: (i: number) => boolean = () => true): number | undefined => {
+  const earliest = (l: number[] | undefined, pred?: (i: number) => boolean): number | undefined => {
     let best: number | undefined;
-    for (const i of l ?? []) {
-      if (!pred(i)) continue;
+    if (l === undefined) return best;
+    for (const i of l) {
+      if (pred && !pred(i)) continue;
       if (best === undefined || time(i) < time(best) || (time(i) === time(best) && i < best)) best = i;
     }
     return best;
   };
   const ordered = (l: number[]) => [...l].sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : a - b));
-  // What a proxy keeps when it relays a response: status, tags, RSeq (RFC 3262), the Vias below its own.
-  const relayKey = (m: MergedMessage, vias: string[]) => J(m.id.callId, m.id.cseqNum, m.id.cseqMethod, m.id.status,
-    m.observations[0]!.chunk.to_tag, m.id.rseq, vias.join(' '));
-  const reqByTop: Index = new Map(), reqByAddr: Index = new Map(), reqByStack: Index = new Map();
-  const respByStack: Index = new Map(), finals: Index = new Map(), reliable: Index = new Map();
-  messages.forEach((m, i) => {
-    const id = m.id;
-    if (id.callId === undefined || id.cseqNum === undefined) return;
-    if (id.isRequest && id.method) {
-      if (id.vias[0]) push(reqByTop, J(id.callId, id.cseqNum, id.method, id.vias[0]), i);
-      push(reqByAddr, J(id.callId, id.cseqNum, id.method, id.src, id.dst), i);
-      if (id.vias.length) push(reqByStack, J(id.callId, id.cseqNum, id.method, id.vias.join(' ')), i);
-    } else if (id.status !== undefined) {
-      if (id.vias.length && !m.retransmissionOf) push(respByStack, relayKey(m, id.vias), i);
-      if (id.status >= 200 && id.cseqMethod === 'INVITE') push(finals, J(id.callId, id.cseqNum), i);
-      if (id.rseq !== undefined) push(reliable, J(id.callId, id.cseqNum, id.cseqMethod, id.rseq, id.src, id.dst), i);
-    }
-  });
-  const indexOf = new Map(messages.map((m, i) => [m, i]));
+  const { reqByTop, reqByAddr, reqByStack, respByStack, finals, reliable, indexOf, finalsByHop, hopReplies } = ix;
   messages.forEach((m, i) => {
     const id = m.id;
     if (m.retransmissionOf) add(indexOf.get(m.retransmissionOf), i, 'retransmission');
@@ -81,7 +138,7 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
     if (id.isRequest && id.method) {
       // A proxy answers CANCEL itself and sends its own downstream (RFC 3261 §16.10): not a forward.
       if (id.vias.length >= 2 && id.method !== 'CANCEL') {
-        add(earliest(reqByStack.get(J(id.callId, id.cseqNum, id.method, id.vias.slice(1).join(' ')))), i, 'received before forwarded');
+        add(earliest(reqByStack.get(J(id.callId, id.cseqNum, id.method, ix.below[i]))), i, 'received before forwarded');
       }
       if (id.method === 'ACK') {
         const f = finals.get(J(id.callId, id.cseqNum));
@@ -101,8 +158,8 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
       // The relayed copy of this response (one Via fewer) comes after it. Several distinct
       // responses can share status and Via stack (two 183s, sngrep__ipv6frag.pcap): the k-th
       // received pairs with the k-th relayed.
-      const received = ordered(respByStack.get(relayKey(m, id.vias)) ?? []);
-      const relayed = ordered(respByStack.get(relayKey(m, id.vias.slice(1))) ?? []);
+      const received = ordered(respByStack.get(ix.relay[i]!) ?? []);
+      const relayed = ordered(respByStack.get(ix.relayed[i]!) ?? []);
       const j = relayed[received.indexOf(i)];
       if (j !== undefined) add(i, j, 'received before relayed');
     }
@@ -110,19 +167,10 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
   // A client re-sends a challenged request with credentials only after the 401/407 came back
   // (RFC 3261 §22.2), and a UA sends no new REGISTER before the previous one's final response
   // (§10.2): that final, on the reverse hop, precedes the next CSeq of the same method.
-  const finalsByHop: Index = new Map();
-  messages.forEach((m, i) => {
-    const id = m.id;
-    if (id.status !== undefined && id.status >= 200 && id.cseqMethod && id.cseqNum !== undefined && !m.retransmissionOf) {
-      push(finalsByHop, J(id.callId, id.cseqMethod, id.src, id.dst), i);
-    }
-  });
   messages.forEach((m, i) => {
     const id = m.id;
     if (!id.isRequest || !id.method || id.cseqNum === undefined || m.retransmissionOf) return;
-    const chunk = m.observations[0]!.chunk;
-    const credentials = chunk.raw.some((l) => /^(proxy-)?authorization\s*:/i.test(l));
-    if (id.method !== 'REGISTER' && !credentials) return;
+    if (id.method !== 'REGISTER' && !ix.credentials[i]) return;
     let best: number | undefined;
     for (const f of finalsByHop.get(J(id.callId, id.method, id.dst, id.src)) ?? []) {
       const n = messages[f]!.id.cseqNum!;
@@ -154,14 +202,6 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
   // - a proxy's client transaction ACKs a non-2xx final response at once, before its TU relays
   //   the response upstream (RFC 3261 §17.1.1.3, §16.7).
   const near = (a: number, b: number) => { const d = time(a) - time(b); return d <= NEAR_TIE_NS && d >= -NEAR_TIE_NS; };
-  const hopReplies: Index = new Map();
-  messages.forEach((m, i) => {
-    const id = m.id;
-    if (id.status === 100 && id.vias.length) push(hopReplies, J('100', id.callId, id.cseqNum, id.cseqMethod, id.vias.join(' ')), i);
-    if (id.status !== undefined && id.status >= 300 && id.cseqMethod === 'INVITE' && !m.retransmissionOf) {
-      push(hopReplies, J('final', id.callId, id.cseqNum, id.status, id.vias.join(' ')), i);
-    }
-  });
   messages.forEach((m, i) => {
     const id = m.id;
     if (!id.isRequest) return;
@@ -173,7 +213,7 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
         for (const f of list) {
           const acked = messages[f]!.id;
           if (acked.src !== id.dst || acked.dst !== id.src || acked.vias.length < 2) continue;
-          for (const r of hopReplies.get(J('final', id.callId, id.cseqNum, acked.status, acked.vias.slice(1).join(' '))) ?? []) {
+          for (const r of hopReplies.get(J('final', id.callId, id.cseqNum, acked.status, ix.below[f])) ?? []) {
             if (hostOf(messages[r]!.id.src) === hostOf(id.src) && near(i, r)) add(i, r, 'ACK of a non-2xx final before relaying it');
           }
         }
@@ -181,7 +221,7 @@ export function causalConstraints(messages: MergedMessage[], time: (i: number) =
       return;
     }
     if (id.vias.length < 2) return;
-    for (const r of hopReplies.get(J('100', id.callId, id.cseqNum, id.method, id.vias.slice(1).join(' '))) ?? []) {
+    for (const r of hopReplies.get(J('100', id.callId, id.cseqNum, id.method, ix.below[i])) ?? []) {
       if (hostOf(messages[r]!.id.src) !== undefined && hostOf(messages[r]!.id.src) === hostOf(id.src) && near(r, i)) {
         add(r, i, '100 Trying before forwarding');
       }

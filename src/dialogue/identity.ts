@@ -2,6 +2,7 @@
 // message (KAZOO.md §9.3). Pure, from the chunk's fields and raw lines; works for the original's
 // nine-key chunks (re-derived from raw), our own chunks, and Kamailio log chunks (no raw SIP).
 import type { Chunk } from '../model/chunk.js';
+import { readHead, type ChunkHead } from './head.js';
 
 export interface SipIdentity {
   callId?: string;
@@ -29,38 +30,41 @@ export interface SipIdentity {
 const SIP_METHOD = /\b(INVITE|ACK|BYE|CANCEL|OPTIONS|REGISTER|PRACK|UPDATE|INFO|SUBSCRIBE|NOTIFY|REFER|MESSAGE|PUBLISH)\b/;
 const STATUS_IN_LABEL = /(?:^|\bSIP\/2\.0 |\breply |\bresponse |\bsent |\breceived )(\d{3})\b/i;
 
-function headerLines(raw: string[]): { name: string; value: string }[] {
-  const out: { name: string; value: string }[] = [];
-  for (let i = 1; i < raw.length; i++) {
-    const line = raw[i]!;
-    if (line === '') break;
-    if ((line.startsWith(' ') || line.startsWith('\t')) && out.length > 0) {
-      out[out.length - 1]!.value += ' ' + line.trim(); // folded continuation (RFC 3261 §7.3.1)
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    out.push({ name: line.slice(0, colon).trim().toLowerCase(), value: line.slice(colon + 1).trim() });
-  }
-  return out;
-}
-
 /** Raw header values of a SIP chunk by lowercase names (long and compact forms). */
 export function rawHeaderValues(c: Chunk, names: string[]): string[] {
   if (c.kind !== 'sip') return [];
-  return headerLines(c.raw).filter((h) => names.includes(h.name)).map((h) => h.value);
+  const out: string[] = [];
+  for (const h of readHead(c.raw).headers) if (names.includes(h.lower)) out.push(h.rawValue);
+  return out;
+}
+
+const BRANCH = /;\s*branch\s*=\s*([^;,\s]+)/i;
+
+function branchesOf(value: string, out: string[]): void {
+  for (const part of value.split(',')) {
+    const m = BRANCH.exec(part);
+    out.push(m ? m[1]! : `?${part.trim()}`);
+  }
 }
 
 /** Every Via branch of a SIP chunk, top first; comma-separated Via values are split. */
 export function viaBranches(c: Chunk): string[] {
   const out: string[] = [];
-  for (const v of rawHeaderValues(c, ['via', 'v'])) {
-    for (const part of v.split(',')) {
-      const m = /;\s*branch\s*=\s*([^;,\s]+)/i.exec(part);
-      out.push(m ? m[1]! : `?${part.trim()}`);
-    }
-  }
+  for (const v of rawHeaderValues(c, ['via', 'v'])) branchesOf(v, out);
   return out;
+}
+
+/** Via branches, RSeq and RAck in one pass over the headers. */
+function sipHeaderFields(head: ChunkHead): { vias: string[]; rseq?: string; rack?: string } {
+  const vias: string[] = [];
+  let rseq: string | undefined, rack: string | undefined;
+  for (const h of head.headers) {
+    const n = h.lower;
+    if (n === 'via' || n === 'v') branchesOf(h.rawValue, vias);
+    else if (n === 'rseq') rseq ??= h.rawValue;
+    else if (n === 'rack') rack ??= h.rawValue;
+  }
+  return { vias, rseq, rack };
 }
 
 function cseqNumber(c: Chunk): number | undefined {
@@ -69,7 +73,8 @@ function cseqNumber(c: Chunk): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function identityOf(c: Chunk): SipIdentity {
+/** `head`: the chunk's head when already read (dialogue/head.ts). */
+export function identityOf(c: Chunk, head?: ChunkHead): SipIdentity {
   const kind = c.kind;
   const cseqNum = cseqNumber(c);
   let cseqMethod = c.cseq_method ?? (c.c_seq ? /^\s*\d+\s+([A-Za-z]+)/.exec(c.c_seq)?.[1]?.toUpperCase() : undefined);
@@ -89,10 +94,11 @@ export function identityOf(c: Chunk): SipIdentity {
   if (cseqMethod === undefined && method !== undefined) cseqMethod = method;
   const isRequest = status !== undefined ? false : method !== undefined ? true : undefined;
   let rseq: number | undefined, rack: SipIdentity['rack'];
-  if (kind === 'sip') {
-    const r = rawHeaderValues(c, ['rseq'])[0];
+  const fields = kind === 'sip' ? sipHeaderFields(head ?? readHead(c.raw)) : undefined;
+  if (fields) {
+    const r = fields.rseq;
     if (r !== undefined && /^\d+$/.test(r)) rseq = Number(r);
-    const a = /^(\d+)\s+(\d+)\s+([A-Za-z]+)/.exec(rawHeaderValues(c, ['rack'])[0] ?? '');
+    const a = /^(\d+)\s+(\d+)\s+([A-Za-z]+)/.exec(fields.rack ?? '');
     if (a) rack = { rseq: Number(a[1]), cseq: Number(a[2]), method: a[3]!.toUpperCase() };
   }
   return {
@@ -102,7 +108,7 @@ export function identityOf(c: Chunk): SipIdentity {
     method,
     status,
     isRequest,
-    vias: kind === 'sip' ? viaBranches(c) : [],
+    vias: fields ? fields.vias : [],
     src: c.src,
     dst: c.dst,
     hash: kind === 'sip' ? c.hash : undefined,

@@ -6,6 +6,7 @@
 import type { Chunk } from '../model/chunk.js';
 import type { Instant } from '../model/time.js';
 import { hopKey, identityOf, wireKey, type SipIdentity } from './identity.js';
+import { readHead, type ChunkHead } from './head.js';
 
 export interface Observation {
   chunk: Chunk;
@@ -55,16 +56,30 @@ export function compareChunks(a: Chunk, b: Chunk): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Observations in a canonical order; the same chunk given twice (same id) counts once. */
-export function observe(chunks: Chunk[]): Observation[] {
+/**
+ * Observations in a canonical order; the same chunk given twice (same id) counts once. `heads`
+ * collects the head of every SIP chunk read on the way (for the analysis view).
+ */
+export function observe(chunks: Chunk[], heads?: Map<Chunk, ChunkHead>): Observation[] {
   const byId = new Map<string, Chunk>();
   for (const c of chunks) {
     const prev = byId.get(c.id);
     // Two different chunks with one id cannot come from the store; keep the smaller one deterministically.
     if (!prev || compareChunks(c, prev) < 0) byId.set(c.id, c);
   }
-  const sorted = [...byId.values()].sort(compareChunks);
-  return sorted.map((chunk, seq) => ({ chunk, id: identityOf(chunk), local: captureClock(chunk), seq }));
+  // compareChunks on keys read once (its BigInt parse per comparison dominated).
+  const keyed = [...byId.values()].map((chunk) => ({ chunk, local: captureClock(chunk), pos: sourcePos(chunk) }));
+  keyed.sort((a, b) => {
+    if (a.local !== b.local) return a.local < b.local ? -1 : 1;
+    if (a.chunk.parser !== b.chunk.parser) return a.chunk.parser < b.chunk.parser ? -1 : 1;
+    if (a.pos !== b.pos) return a.pos - b.pos;
+    return a.chunk.id < b.chunk.id ? -1 : a.chunk.id > b.chunk.id ? 1 : 0;
+  });
+  return keyed.map(({ chunk, local }, seq) => {
+    let head: ChunkHead | undefined;
+    if (heads && chunk.kind === 'sip') heads.set(chunk, head = readHead(chunk.raw));
+    return { chunk, id: identityOf(chunk, head), local, seq };
+  });
 }
 
 /** Drop capture duplicates: same capture point, same bytes, same addresses and transport, within the window. */

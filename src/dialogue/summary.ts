@@ -39,9 +39,13 @@ function uriOf(headerValue: string | undefined): string | undefined {
   return uri.replace(/^sips?:/i, '');
 }
 
-function rawHeader(c: Chunk, names: string[]): string | undefined {
+/** Lowercase first letters of `names` (From/To: f, t). */
+function rawHeader(c: Chunk, names: string[], initials: string): string | undefined {
   for (const line of c.raw) {
     if (line === '') break;
+    // A printable ASCII first letter that starts none of the names (nor is blank) cannot match.
+    const c0 = line.charCodeAt(0);
+    if (c0 > 0x20 && c0 < 0x7f && !initials.includes(String.fromCharCode(c0 | 0x20))) continue;
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
@@ -52,12 +56,16 @@ function rawHeader(c: Chunk, names: string[]): string | undefined {
 
 export function summarizeCall(callId: string, chunks: Chunk[]): CallSummary | undefined {
   if (chunks.length === 0) return undefined;
+  // Collector times read once: BigInt parsing in the comparisons cost more than the rest.
+  const ref = new Map<Chunk, bigint>();
+  for (const c of chunks) ref.set(c, BigInt(c.ref_ts));
+  const at = (c: Chunk) => ref.get(c)!;
   let first = chunks[0]!, last = chunks[0]!;
   for (const c of chunks) {
-    if (BigInt(c.ref_ts) < BigInt(first.ref_ts)) first = c;
-    if (BigInt(c.ref_ts) > BigInt(last.ref_ts)) last = c;
+    if (at(c) < at(first)) first = c;
+    if (at(c) > at(last)) last = c;
   }
-  const sorted = [...chunks].sort((a, b) => (BigInt(a.ref_ts) < BigInt(b.ref_ts) ? -1 : BigInt(a.ref_ts) > BigInt(b.ref_ts) ? 1 : 0));
+  const sorted = [...chunks].sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0));
   const initial = sorted.find((c) => c.kind === 'sip' && c.status === undefined && c.method !== undefined && c.method !== 'ACK')
     ?? sorted.find((c) => c.kind === 'sip');
   const method = initial?.method ?? initial?.cseq_method;
@@ -80,12 +88,12 @@ export function summarizeCall(callId: string, chunks: Chunk[]): CallSummary | un
   const analysis = analyzeDialogue(buildDialogue(chunks), { callId });
   const o = analysis.outcome;
   if (o.status !== undefined) { status = o.status; reason = o.reason; }
-  const from = initial ? uriOf(rawHeader(initial, ['from', 'f'])) : undefined;
-  const to = initial ? uriOf(rawHeader(initial, ['to', 't'])) : undefined;
+  const from = initial ? uriOf(rawHeader(initial, ['from', 'f'], 'f')) : undefined;
+  const to = initial ? uriOf(rawHeader(initial, ['to', 't'], 't')) : undefined;
   return {
     'call-id': callId,
-    first: toIso(BigInt(first.ref_ts)),
-    last: toIso(BigInt(last.ref_ts)),
+    first: toIso(at(first)),
+    last: toIso(at(last)),
     first_ts: first.ref_ts,
     last_ts: last.ref_ts,
     from, to, method, status, reason,

@@ -3,6 +3,7 @@
 // consumed by analysis/ and render/.
 import type { Chunk } from '../model/chunk.js';
 import type { Instant } from '../model/time.js';
+import type { ChunkHead } from './head.js';
 
 export interface DialogueMessage {
   /** 0-based position in the dialogue. */
@@ -47,6 +48,11 @@ export interface Dialogue {
   /** Observations dropped as capture duplicates of another observation of the same capture point. */
   duplicatesDropped: number;
   notes: string[];
+  /**
+   * The header scan of each SIP chunk made while building (dialogue/head.ts), for the analysis
+   * view to reuse. Not enumerable, so never part of comparisons or output; absent on copies.
+   */
+  readonly heads?: ReadonlyMap<Chunk, ChunkHead>;
 }
 
 export interface DialogueOptions {
