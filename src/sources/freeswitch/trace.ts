@@ -11,7 +11,7 @@ import { LinePrefixer, type LogicalLine } from './line-prefix.js';
 import { PhysicalLineSplitter, type PhysicalLine } from './lines.js';
 import { isSofiaDebugLine, parseLogLine } from './log-line.js';
 import { rebuildMessage } from './rebuild.js';
-import { findStamp } from './stamp.js';
+import { findStamp, type Stamp } from './stamp.js';
 
 /** What a checkpoint carries (ctx.checkpoint context / ctx.resumeContext). */
 export interface TraceResume {
@@ -98,7 +98,7 @@ export async function* readTrace(input: AsyncIterable<Buffer>, ctx: SourceContex
   };
 
   /** A line outside any block (or a foreign line inside an indented one when `inside`). */
-  const outside = (l: LogicalLine, pl: PhysicalLine, inside: boolean, out: Chunk[]): void => {
+  const outside = (l: LogicalLine, pl: PhysicalLine, inside: boolean, out: Chunk[], stamp?: Stamp): void => {
     if (l.syslog) {
       if (l.syslog.offsetMinutes !== undefined) clock.noteOffset(l.syslog.offsetMinutes);
       if (l.syslog.date) noteDate(l.syslog.date, l.syslog.todUs, out);
@@ -107,7 +107,7 @@ export async function* readTrace(input: AsyncIterable<Buffer>, ctx: SourceContex
     const text = l.text;
     if (l.prompt) { orphanRun = false; return; }
     if (!inside && text.includes(' bytes ')) {
-      const st = findStamp(text);
+      const st = stamp ?? findStamp(text);
       if (st) {
         const before = parseLogLine(text.slice(0, st.index));
         if (before) noteDate(before.date, before.todUs, out);
@@ -146,15 +146,17 @@ export async function* readTrace(input: AsyncIterable<Buffer>, ctx: SourceContex
     } else {
       for (const l of prefixer.split(pl.text)) {
         let line: LogicalLine | undefined = l;
+        let stamp: Stamp | undefined;
         if (asm.pending) {
           const r = asm.feed(line);
           if (r.done) emit(r.done, out);
           line = r.rest;
+          stamp = r.stamp;
           if (line && r.inside) { outside(line, pl, true, out); line = undefined; }
         }
         if (line) {
           const wasPending = asm.pending;
-          outside(line, pl, false, out);
+          outside(line, pl, false, out, stamp);
           if (!wasPending && asm.pending) blockResume = { offset: pl.offset, ctx: state(pl.line) };
         }
       }
