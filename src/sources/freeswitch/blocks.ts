@@ -141,7 +141,7 @@ export class BlockAssembler {
     if (line.syslog) return { done: this.finish('syslog-record'), rest: line };
     if (parseLogLine(text)) return { done: this.finish('log-line'), rest: line };
     if (isSofiaDebugLine(text)) return { done: this.finish('debug-line'), rest: line };
-    if (CLOSING_DASHES.test(text) && this.bodyComplete()) return { done: this.finish('closing-dashes') };
+    if (this.bodyComplete() && CLOSING_DASHES.test(text)) return { done: this.finish('closing-dashes') };
     const glued = findEmbeddedLogLine(text);
     if (glued > 0) {
       this.push(text.slice(0, glued));

@@ -37,6 +37,19 @@ const SYSLOG_ESCAPE = /#([0-3][0-7][0-7])/g;
 /** BSD_HEAD starts with "<" or a month's initial. */
 const BSD_FIRST = new Set(['<', 'J', 'F', 'M', 'A', 'S', 'O', 'N', 'D']);
 
+/**
+ * PROMPT's necessary condition, without a regex call for every line: the leading run of
+ * [\w.-] is not empty and ends at an "@" (header and SDP lines end it at ":" or "=").
+ */
+function mayBePrompt(line: string): boolean {
+  let i = 0;
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x2d)) break;
+  }
+  return i > 0 && line.charCodeAt(i) === 0x40;
+}
+
 export function matchSyslogHead(line: string): { length: number; time: SyslogTime } | undefined {
   // Asked of every line: the first character rules out one pattern or both (a regex call each).
   const c = line.charCodeAt(0);
@@ -107,7 +120,7 @@ export class LinePrefixer {
       line = line.replace(COUNTER, '');
       this.stripped = true;
     }
-    const prompt = line.includes('@') ? PROMPT.exec(line) : null;
+    const prompt = mayBePrompt(line) ? PROMPT.exec(line) : null;
     if (prompt) {
       const rest = line.slice(prompt[0].length);
       return rest.trim() === '' ? [{ text: '', prompt: true }] : [{ text: '', prompt: true }, { text: rest }];

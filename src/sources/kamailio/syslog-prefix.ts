@@ -177,7 +177,9 @@ export class LineClock {
     const digits = Math.min(j - i - 1, 9);
     if (this.secondNs === undefined || digits <= 0) return this.secondNs;
     // At most 9 digits scaled to ns: an integer below 1e9, exact as a double.
-    return this.secondNs + BigInt(Number(text.slice(i + 1, i + 1 + digits)) * 10 ** (9 - digits));
+    let frac = 0;
+    for (let k = i + 1; k <= i + digits; k++) frac = frac * 10 + (text.charCodeAt(k) - 0x30);
+    return this.secondNs + BigInt(frac * 10 ** (9 - digits));
   }
 
   /** Time for a line without one: the previous line's, else the file's mtime. */
