@@ -41,6 +41,8 @@ export interface FeedResult {
    */
   rest?: LogicalLine;
   inside?: boolean;
+  /** The stamp that starts `rest` (the block ended at a stamp): not to be parsed again. */
+  stamp?: Stamp;
 }
 
 export const DEFAULT_MAX_BLOCK_BYTES = 256 * 1024;
@@ -122,7 +124,8 @@ export class BlockAssembler {
       if (b.indented) return { rest: line, inside: true };
       return { done: this.finish('prompt'), rest: line };
     }
-    if (stampStartingLine(text)) return { done: this.finish('stamp'), rest: line };
+    const stamp = stampStartingLine(text);
+    if (stamp) return { done: this.finish('stamp'), rest: line, stamp };
 
     if (b.indented) {
       if (CLOSING_DASHES.test(text) && !(this.headerDone && !this.bodyComplete())) return { done: this.finish('closing-dashes') };
@@ -138,7 +141,7 @@ export class BlockAssembler {
     if (line.syslog) return { done: this.finish('syslog-record'), rest: line };
     if (parseLogLine(text)) return { done: this.finish('log-line'), rest: line };
     if (isSofiaDebugLine(text)) return { done: this.finish('debug-line'), rest: line };
-    if (CLOSING_DASHES.test(text) && this.bodyComplete()) return { done: this.finish('closing-dashes') };
+    if (this.bodyComplete() && CLOSING_DASHES.test(text)) return { done: this.finish('closing-dashes') };
     const glued = findEmbeddedLogLine(text);
     if (glued > 0) {
       this.push(text.slice(0, glued));
@@ -170,7 +173,8 @@ export class BlockAssembler {
         b.lines.push('');
         return;
       }
-      const cl = CONTENT_LENGTH.exec(t);
+      const c = t.charCodeAt(0) | 0x20; // CONTENT_LENGTH starts with c or l
+      const cl = c === 0x63 || c === 0x6c ? CONTENT_LENGTH.exec(t) : null;
       if (cl) this.contentLength = Number(cl[1]);
       b.lines.push(t);
       return;

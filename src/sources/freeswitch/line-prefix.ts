@@ -34,8 +34,26 @@ const COUNTER = /^\d+-> /;
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const SYSLOG_ESCAPE = /#([0-3][0-7][0-7])/g;
 
+/** BSD_HEAD starts with "<" or a month's initial. */
+const BSD_FIRST = new Set(['<', 'J', 'F', 'M', 'A', 'S', 'O', 'N', 'D']);
+
+/**
+ * PROMPT's necessary condition, without a regex call for every line: the leading run of
+ * [\w.-] is not empty and ends at an "@" (header and SDP lines end it at ":" or "=").
+ */
+function mayBePrompt(line: string): boolean {
+  let i = 0;
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x2d)) break;
+  }
+  return i > 0 && line.charCodeAt(i) === 0x40;
+}
+
 export function matchSyslogHead(line: string): { length: number; time: SyslogTime } | undefined {
-  let m = RFC3339_HEAD.exec(line);
+  // Asked of every line: the first character rules out one pattern or both (a regex call each).
+  const c = line.charCodeAt(0);
+  let m = c === 0x3c || (c >= 0x30 && c <= 0x39) ? RFC3339_HEAD.exec(line) : null;
   if (m) {
     const zone = m[8]!;
     let offsetMinutes = 0;
@@ -48,7 +66,7 @@ export function matchSyslogHead(line: string): { length: number; time: SyslogTim
       time: { date: `${m[1]}-${m[2]}-${m[3]}`, todUs: todMicros(+m[4]!, +m[5]!, +m[6]!, m[7] ?? ''), offsetMinutes },
     };
   }
-  m = BSD_HEAD.exec(line);
+  m = BSD_FIRST.has(line.charAt(0)) ? BSD_HEAD.exec(line) : null;
   if (m) {
     return {
       length: m[0].length,
@@ -102,7 +120,7 @@ export class LinePrefixer {
       line = line.replace(COUNTER, '');
       this.stripped = true;
     }
-    const prompt = PROMPT.exec(line);
+    const prompt = mayBePrompt(line) ? PROMPT.exec(line) : null;
     if (prompt) {
       const rest = line.slice(prompt[0].length);
       return rest.trim() === '' ? [{ text: '', prompt: true }] : [{ text: '', prompt: true }, { text: rest }];

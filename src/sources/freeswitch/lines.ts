@@ -20,11 +20,16 @@ export const DEFAULT_MAX_LINE = 256 * 1024;
 const HEAD_KEPT = 200;
 
 /**
- * Splits the input a piece at a time; the caller loops over a piece's lines in plain code (an
- * async generator per line cost more than what the reader does with most lines).
+ * Splits the input a piece at a time: push() a piece's latin1 text, then next() until it
+ * returns undefined. The caller loops in plain code (an async generator per line cost more
+ * than what the reader does with most lines). Each piece is decoded once, as a whole: latin1
+ * maps byte i to character i, so string positions are byte offsets and a line is a slice of
+ * the piece's text (a Buffer view and a decode per line cost more than most lines' parsing).
  */
 export class PhysicalLineSplitter {
-  private carry: Buffer[] = [];
+  private text = '';          // the current piece, decoded
+  private pos = 0;            // where the next line starts in it
+  private carry = '';         // kept text of the current line from earlier pieces
   private carryLen = 0;       // bytes of the current line seen so far (kept or dropped)
   private dropping = false;   // the current line is over maxLine: its bytes are not kept
   private head = '';          // first bytes of a dropped line
@@ -36,19 +41,19 @@ export class PhysicalLineSplitter {
     this.lineNo = start.line;
   }
 
-  private take(last: Buffer | undefined, newline: boolean): PhysicalLine {
-    const len = this.carryLen + (last?.length ?? 0);
+  /** `last`: the line's text in the current piece (already kept when dropping). */
+  private take(last: string, newline: boolean): PhysicalLine {
+    const len = this.carryLen + last.length;
     const end = this.lineStart + len + (newline ? 1 : 0);
     let out: PhysicalLine;
     if (this.dropping) {
       out = { text: this.head, offset: this.lineStart, end, line: this.lineNo, newline, tooLong: true };
     } else {
-      const parts = last ? (this.carry.length ? [...this.carry, last] : [last]) : this.carry;
-      let buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-      if (newline && buf.length > 0 && buf[buf.length - 1] === 0x0d) buf = buf.subarray(0, buf.length - 1);
-      out = { text: buf.toString('latin1'), offset: this.lineStart, end, line: this.lineNo, newline };
+      let text = this.carryLen > 0 ? this.carry + last : last;
+      if (newline && text.length > 0 && text.charCodeAt(text.length - 1) === 0x0d) text = text.slice(0, -1);
+      out = { text, offset: this.lineStart, end, line: this.lineNo, newline };
     }
-    this.carry = [];
+    this.carry = '';
     this.carryLen = 0;
     this.dropping = false;
     this.head = '';
@@ -57,40 +62,55 @@ export class PhysicalLineSplitter {
     return out;
   }
 
-  private keep(seg: Buffer): void {
+  private keep(seg: string): void {
     if (!this.dropping && this.carryLen + seg.length > this.maxLine) {
       this.dropping = true;
-      this.head = Buffer.concat([...this.carry, seg]).subarray(0, HEAD_KEPT).toString('latin1');
-      this.carry = [];
+      this.head = (this.carry + seg).slice(0, HEAD_KEPT);
+      this.carry = '';
     } else if (!this.dropping) {
-      this.carry.push(seg);
+      this.carry += seg;
     }
     this.carryLen += seg.length;
   }
 
-  /** The lines this piece completes, one at a time (each dies young). */
-  *push(piece: Buffer): Generator<PhysicalLine> {
-    let pos = 0;
-    while (pos < piece.length) {
-      const nl = piece.indexOf(0x0a, pos);
-      if (nl < 0) {
-        // Copy: the stream may reuse its buffer.
-        this.keep(Buffer.from(piece.subarray(pos)));
-        break;
-      }
-      const seg = piece.subarray(pos, nl);
-      if (this.dropping || this.carryLen + seg.length > this.maxLine) {
-        this.keep(seg);
-        yield this.take(undefined, true);
-      } else {
-        yield this.take(seg, true);
-      }
-      pos = nl + 1;
+  /** The next piece of the input, `piece.toString('latin1')` (the previous one's lines all taken). */
+  push(text: string): void {
+    this.text = text;
+    this.pos = 0;
+  }
+
+  /** The next line the current piece completes, or undefined when it completes no more. */
+  next(): PhysicalLine | undefined {
+    const text = this.text;
+    const pos = this.pos;
+    if (pos >= text.length) return undefined;
+    const nl = text.indexOf('\n', pos);
+    if (nl < 0) {
+      this.keep(pos === 0 ? text : text.slice(pos));
+      this.text = '';
+      this.pos = 0;
+      return undefined;
     }
+    this.pos = nl + 1;
+    if (this.dropping || this.carryLen + (nl - pos) > this.maxLine) {
+      this.keep(text.slice(pos, nl));
+      return this.take('', true);
+    }
+    return this.take(text.slice(pos, nl), true);
   }
 
   /** At the end of the input: the final line when it had no newline. */
   end(): PhysicalLine | undefined {
-    return this.carryLen > 0 ? this.take(undefined, false) : undefined;
+    return this.carryLen > 0 ? this.take('', false) : undefined;
   }
+}
+
+
+/**
+ * A copy of a line's text (or a part of it) that does not keep the whole piece's text alive,
+ * for strings that outlive their block (kept in a cache, handed on in a chunk). V8 copies
+ * short slices anyway.
+ */
+export function ownText(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1');
 }

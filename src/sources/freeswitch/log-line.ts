@@ -22,6 +22,10 @@ const EMBEDDED = /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}(?: +\d{1,3}\.\d\d%)? +\[
 const SOFIA_DEBUG = /^[a-z_][a-z0-9_]*\.c:\d+ /;
 
 export function parseLogLine(text: string): LogLine | undefined {
+  // Asked of nearly every line: one that does not start with a digit or a-f (the uuid's first
+  // character) cannot match, and most trace lines are headers.
+  const c = text.charCodeAt(0);
+  if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return undefined;
   const m = LOG_LINE.exec(text);
   if (!m) return undefined;
   const mon = Number(m[2]), day = Number(m[3]);
@@ -31,7 +35,8 @@ export function parseLogLine(text: string): LogLine | undefined {
 }
 
 export function isSofiaDebugLine(text: string): boolean {
-  return SOFIA_DEBUG.test(text);
+  const c = text.charCodeAt(0);
+  return ((c >= 0x61 && c <= 0x7a) || c === 0x5f) && SOFIA_DEBUG.test(text);
 }
 
 /** Index (> 0) where a dated console line starts inside a line, or -1. */

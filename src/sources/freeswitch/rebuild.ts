@@ -15,10 +15,16 @@ export interface RebuiltMessage {
 }
 
 const CONTENT_LENGTH = /^(?:content-length|l)\s*:\s*(\d+)\s*$/i;
-const CRLF = Buffer.from('\r\n', 'latin1');
 
-function joinCrlf(lines: string[]): Buffer {
-  return Buffer.from(lines.map((l) => l + '\r\n').join(''), 'latin1');
+/** The lines, each followed by CRLF. Built as latin1 text: one character per byte. */
+function joinCrlf(lines: string[]): string {
+  return lines.length === 0 ? '' : lines.join('\r\n') + '\r\n';
+}
+
+/** CONTENT_LENGTH can only match a line starting with c, C, l or L: the others skip the regex. */
+function mayBeContentLength(line: string): boolean {
+  const c = line.charCodeAt(0) | 0x20;
+  return c === 0x63 || c === 0x6c;
 }
 
 export function rebuildMessage(b: Block): RebuiltMessage {
@@ -26,15 +32,15 @@ export function rebuildMessage(b: Block): RebuiltMessage {
   const n = b.stamp.bytes;
   const sep = b.lines.indexOf('');
   const head = sep >= 0 ? b.lines.slice(0, sep) : b.lines;
-  const headBuf = joinCrlf(head);
-  const headerBytes = headBuf.length + 2;
+  const headText = joinCrlf(head);
+  const headerBytes = headText.length + 2;
   let contentLength: number | undefined;
   for (const l of head) {
-    const m = CONTENT_LENGTH.exec(l);
+    const m = mayBeContentLength(l) ? CONTENT_LENGTH.exec(l) : null;
     if (m) { contentLength = Number(m[1]); break; }
   }
 
-  let payload: Buffer;
+  let payload: string;
   let size: number;
   let complete: boolean;
   if (sep < 0) {
@@ -43,8 +49,8 @@ export function rebuildMessage(b: Block): RebuiltMessage {
     // line (a prompt printed over it); at the end of the input only N can confirm it.
     const confirmed = n === headerBytes;
     complete = head.length > 0 && (confirmed || (b.end !== 'eof' && contentLength === 0));
-    payload = complete ? Buffer.concat([headBuf, CRLF]) : headBuf;
-    size = complete ? headerBytes : headBuf.length;
+    payload = complete ? headText + '\r\n' : headText;
+    size = complete ? headerBytes : headText.length;
   } else {
     const bodyAll = joinCrlf(b.lines.slice(sep + 1));
     let bodyLen: number;
@@ -67,15 +73,14 @@ export function rebuildMessage(b: Block): RebuiltMessage {
       else {
         // N does not fit: keep the body without the trailing blank lines the trace added.
         bodyLen = bodyAll.length;
-        while (bodyLen >= 2 && bodyAll[bodyLen - 2] === 0x0d && bodyAll[bodyLen - 1] === 0x0a
-          && (bodyLen === 2 || bodyAll[bodyLen - 3] === 0x0a)) bodyLen -= 2;
+        while (bodyLen >= 2 && bodyAll.charCodeAt(bodyLen - 2) === 0x0d && bodyAll.charCodeAt(bodyLen - 1) === 0x0a
+          && (bodyLen === 2 || bodyAll.charCodeAt(bodyLen - 3) === 0x0a)) bodyLen -= 2;
         complete = !(want > bodyAll.length && b.end === 'eof');
       }
     }
     // A complete body that is one CRLF short (the last body line had no line end) is still whole.
-    const body = bodyAll.subarray(0, bodyLen);
-    if (bodyAll.subarray(bodyLen).toString('latin1').trim() !== '') flags.push('extra-bytes');
-    payload = Buffer.concat([headBuf, CRLF, body]);
+    if (bodyLen < bodyAll.length && bodyAll.slice(bodyLen).trim() !== '') flags.push('extra-bytes');
+    payload = headText + '\r\n' + (bodyLen < bodyAll.length ? bodyAll.slice(0, bodyLen) : bodyAll);
     size = headerBytes + bodyLen;
   }
   if (b.markers.has('line-truncated')) flags.push('line-truncated');
@@ -83,5 +88,5 @@ export function rebuildMessage(b: Block): RebuiltMessage {
   if (b.stamp.sigcomp) flags.push('sigcomp');
   if (!complete) flags.push('truncated');
   else if (size !== n) flags.push('byte-count-mismatch');
-  return { payload, size, complete, flags };
+  return { payload: Buffer.from(payload, 'latin1'), size, complete, flags };
 }

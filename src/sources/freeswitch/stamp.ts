@@ -2,6 +2,7 @@
 //   <dir> <N> bytes <prep> <proto>/[<ip>]:<port>[/<flowinfo>][;comp=sigcomp] at HH:MM:SS.uuuuuu:
 // dir is recv/send in the log trace and recv/sent in the dump file (§8.2 G).
 import { canonicalHost, type Endpoint } from '../../model/address.js';
+import { ownText } from './lines.js';
 
 export type StampDirection = 'recv' | 'send';
 
@@ -34,6 +35,23 @@ export function todMicros(h: number, m: number, s: number, frac: string): number
   return ((h * 60 + m) * 60 + s) * 1_000_000 + Number(frac.slice(0, 6).padEnd(6, '0'));
 }
 
+// A trace talks to a few peers: each host text is canonicalised once (node's IPv6 check alone
+// cost more than the rest of the stamp), up to a bound.
+const HOST_CACHE_MAX = 4096;
+const hostCache = new Map<string, string>();
+
+function peerHost(text: string): string {
+  let host = hostCache.get(text);
+  if (host === undefined) {
+    // Kept and handed on: a copy, not a slice of the input piece's text (lines.ts).
+    const own = ownText(text);
+    host = canonicalHost(own);
+    if (hostCache.size >= HOST_CACHE_MAX) hostCache.clear();
+    hostCache.set(own, host);
+  }
+  return host;
+}
+
 export function findStamp(line: string): Stamp | undefined {
   const m = STAMP.exec(line);
   if (!m) return undefined;
@@ -49,8 +67,8 @@ export function findStamp(line: string): Stamp | undefined {
     dir,
     word,
     bytes: Number(m[2]),
-    proto: m[4]!.toLowerCase(),
-    peer: { host: canonicalHost(m[5]!), port },
+    proto: ownText(m[4]!.toLowerCase()),
+    peer: { host: peerHost(m[5]!), port },
     sigcomp: m[8] !== undefined,
     todUs: todMicros(h, mi, s, m[12]!),
     index: m.index,

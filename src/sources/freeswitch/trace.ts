@@ -3,7 +3,7 @@
 import type { Chunk } from '../../model/chunk.js';
 import { headerValue, isStartLine, parseSipMessage } from '../../sip/message.js';
 import type { SourceContext } from '../source.js';
-import { BlockAssembler, type Block, type LinePos } from './blocks.js';
+import { BlockAssembler, type Block } from './blocks.js';
 import { tracedChunk, type TracedMessage } from './chunk.js';
 import { dayNumber, TraceClock, type ClockState } from './clock.js';
 import { StampDater, type Dated } from './dating.js';
@@ -11,7 +11,7 @@ import { LinePrefixer, type LogicalLine } from './line-prefix.js';
 import { PhysicalLineSplitter, type PhysicalLine } from './lines.js';
 import { isSofiaDebugLine, parseLogLine } from './log-line.js';
 import { rebuildMessage } from './rebuild.js';
-import { findStamp } from './stamp.js';
+import { findStamp, type Stamp } from './stamp.js';
 
 /** What a checkpoint carries (ctx.checkpoint context / ctx.resumeContext). */
 export interface TraceResume {
@@ -64,104 +64,104 @@ export async function* readTrace(input: AsyncIterable<Buffer>, ctx: SourceContex
     return s;
   };
 
-  const toChunks = (dated: Dated<TracedMessage>[]): Chunk[] => dated.map((d) => {
-    const t = d.item;
-    if (d.guessed) t.flags.push('date-guessed');
-    return tracedChunk(t, ctx.parser, ctx.nodeAddress, d.time);
-  });
+  // The helpers below append the chunks they complete to `out` (no array per line).
+  const toChunks = (dated: Dated<TracedMessage>[], out: Chunk[]): void => {
+    for (const d of dated) {
+      const t = d.item;
+      if (d.guessed) t.flags.push('date-guessed');
+      out.push(tracedChunk(t, ctx.parser, ctx.nodeAddress, d.time));
+    }
+  };
 
-  const emit = (b: Block): Chunk[] => {
-    if (b.overflow) { ctx.skip('block larger than 256 kB'); return []; }
+  const emit = (b: Block, out: Chunk[]): void => {
+    if (b.overflow) { ctx.skip('block larger than 256 kB'); return; }
     if (b.lines.length === 0) {
       ctx.skip(b.end === 'eof' ? 'block cut at the end of the input before its first line' : 'block without message lines');
-      return [];
+      return;
     }
     const r = rebuildMessage(b);
     const msg = parseSipMessage(r.payload);
     if (!r.complete && b.end === 'eof' && headerValue(msg, 'call-id') === undefined) {
       ctx.skip('block cut at the end of the input before its Call-ID');
-      return [];
+      return;
     }
     const t: TracedMessage = { msg, stamp: b.stamp, offset: b.pos.offset, line: b.pos.line, flags: r.flags };
     const hint = clock.hasReference ? undefined : dateHint(clock, headerValue(msg, 'date'));
-    return toChunks(dater.add(t, b.stamp.todUs, hint));
+    toChunks(dater.add(t, b.stamp.todUs, hint), out);
   };
 
-  const noteDate = (date: string, todUs: number): Chunk[] => {
+  const noteDate = (date: string, todUs: number, out: Chunk[]): void => {
     clock.noteDated(date, todUs);
-    if (dater.waiting === 0) return [];
+    if (dater.waiting === 0) return;
     const day = dayNumber(date);
-    return day === undefined ? [] : toChunks(dater.evidence(day, todUs));
+    if (day !== undefined) toChunks(dater.evidence(day, todUs), out);
   };
 
   /** A line outside any block (or a foreign line inside an indented one when `inside`). */
-  const outside = (l: LogicalLine, pos: LinePos, inside: boolean): Chunk[] => {
-    const out: Chunk[] = [];
+  const outside = (l: LogicalLine, pl: PhysicalLine, inside: boolean, out: Chunk[], stamp?: Stamp): void => {
     if (l.syslog) {
       if (l.syslog.offsetMinutes !== undefined) clock.noteOffset(l.syslog.offsetMinutes);
-      if (l.syslog.date) out.push(...noteDate(l.syslog.date, l.syslog.todUs));
+      if (l.syslog.date) noteDate(l.syslog.date, l.syslog.todUs, out);
       else if (l.syslog.month) clock.noteMonthDay(l.syslog.month, l.syslog.day!, l.syslog.todUs);
     }
     const text = l.text;
-    if (l.prompt) { orphanRun = false; return out; }
+    if (l.prompt) { orphanRun = false; return; }
     if (!inside && text.includes(' bytes ')) {
-      const st = findStamp(text);
+      const st = stamp ?? findStamp(text);
       if (st) {
         const before = parseLogLine(text.slice(0, st.index));
-        if (before) out.push(...noteDate(before.date, before.todUs));
+        if (before) noteDate(before.date, before.todUs, out);
         prefixer.learn(text, st.index);
-        asm.start(st, pos);
+        asm.start(st, { offset: pl.offset, line: pl.line });
         sawStamp = true;
         orphanRun = false;
-        return out;
+        return;
       }
     }
     const log = parseLogLine(text);
-    if (log) { orphanRun = false; out.push(...noteDate(log.date, log.todUs)); return out; }
-    if (isSofiaDebugLine(text)) { orphanRun = false; return out; }
-    if (inside || text.trim() === '') return out;
+    if (log) { orphanRun = false; noteDate(log.date, log.todUs, out); return; }
+    if (isSofiaDebugLine(text)) { orphanRun = false; return; }
+    if (inside || text.trim() === '') return;
     if (looksLikeMessageLine(text)) {
       if (!orphanRun) ctx.skip(sawStamp ? 'message lines outside a trace block' : 'message cut at the start of the input');
       orphanRun = true;
     } else {
       orphanRun = false;
     }
-    return out;
   };
 
-  let last: { offset: number; end: number; line: number; newline: boolean } | undefined;
-  /** The chunks one physical line completes. */
-  const lineChunks = (pl: PhysicalLine): Chunk[] => {
-    last = { offset: pl.offset, end: pl.end, line: pl.line, newline: pl.newline };
-    const pos: LinePos = { offset: pl.offset, line: pl.line };
-    const out: Chunk[] = [];
+  let last: PhysicalLine | undefined;
+  /** The chunks one physical line completes, appended to `out`. */
+  const lineChunks = (pl: PhysicalLine, out: Chunk[]): void => {
+    last = pl;
     if (pl.tooLong) {
       ctx.skip('line longer than 256 kB');
       const b = asm.finish('binary');
-      if (b) out.push(...emit(b));
-    } else if (BINARY.test(pl.text)) {
+      if (b) emit(b, out);
+    } else if (!(pieceClean && pl.offset >= pieceOffset) && BINARY.test(pl.text)) {
       ctx.skip('binary data');
       const b = asm.finish('binary');
-      if (b) out.push(...emit(b));
+      if (b) emit(b, out);
       orphanRun = false;
     } else {
       for (const l of prefixer.split(pl.text)) {
         let line: LogicalLine | undefined = l;
+        let stamp: Stamp | undefined;
         if (asm.pending) {
           const r = asm.feed(line);
-          if (r.done) out.push(...emit(r.done));
+          if (r.done) emit(r.done, out);
           line = r.rest;
-          if (line && r.inside) { out.push(...outside(line, pos, true)); line = undefined; }
+          stamp = r.stamp;
+          if (line && r.inside) { outside(line, pl, true, out); line = undefined; }
         }
         if (line) {
           const wasPending = asm.pending;
-          out.push(...outside(line, pos, false));
+          outside(line, pl, false, out, stamp);
           if (!wasPending && asm.pending) blockResume = { offset: pl.offset, ctx: state(pl.line) };
         }
       }
       if (!pl.newline) asm.markCutLine();
     }
-    return out;
   };
   /** After a line's chunks are handed on. */
   const lineDone = (pl: PhysicalLine): void => {
@@ -173,24 +173,37 @@ export async function* readTrace(input: AsyncIterable<Buffer>, ctx: SourceContex
   };
 
   const splitter = new PhysicalLineSplitter({ offset: ctx.startOffset, line: startLine });
+  const out: Chunk[] = [];
+  // A piece without binary bytes needs no test per line of its own (one scan of the piece).
+  let pieceOffset = ctx.startOffset;
+  let pieceClean = false;
   for await (const piece of input) {
     ctx.progress(piece.length);
-    for (const pl of splitter.push(piece)) {
-      const out = lineChunks(pl);
-      for (const c of out) yield c;
+    const text = piece.toString('latin1');
+    pieceClean = !BINARY.test(text);
+    splitter.push(text);
+    for (let pl = splitter.next(); pl; pl = splitter.next()) {
+      lineChunks(pl, out);
+      if (out.length > 0) {
+        for (const c of out) yield c;
+        out.length = 0;
+      }
       lineDone(pl);
     }
+    pieceOffset += piece.length;
   }
   const finalLine = splitter.end();
   if (finalLine) {
-    for (const c of lineChunks(finalLine)) yield c;
+    lineChunks(finalLine, out);
+    for (const c of out) yield c;
+    out.length = 0;
     lineDone(finalLine);
   }
 
   // End of input: the open block is cut (or complete by its Content-Length), then the undated rest.
   const b = asm.finish('eof');
-  const out = b ? emit(b) : [];
-  out.push(...toChunks(dater.flush()));
+  if (b) emit(b, out);
+  toChunks(dater.flush(), out);
   for (const c of out) yield c;
   const cut = b !== undefined && (b.lines.length === 0 || b.cutLine
     || out.some((c) => c.flags?.includes('truncated') && c.source?.offset === b.pos.offset));

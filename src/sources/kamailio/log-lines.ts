@@ -48,6 +48,7 @@ function makeLine(bytes: Buffer, offset: number, end: number, lineNo: number, te
  * JavaScript loop per byte) nor the strict UTF-8 decoder: ASCII decodes the same either way.
  */
 const NOT_PLAIN = /[^\t\x20-\x7e]/;
+const NOT_PLAIN_OR_LF = /[^\t\n\x20-\x7e]/;
 
 /**
  * Splits pieces of a log into lines, one piece at a time: the caller handles a whole piece's
@@ -73,6 +74,10 @@ export class LineSplitter {
    * the caller makes of it) dies young instead of living as long as the whole piece.
    */
   *push(piece: Buffer): Generator<LogLine> {
+    // When the piece holds nothing but TAB, LF and printable ASCII (one scan), no line of its
+    // own needs the check. Each line is still decoded on its own: a slice of the piece's text
+    // would keep the whole piece alive as long as any string cut from it (a Call-ID, a label).
+    const plain = !NOT_PLAIN_OR_LF.test(piece.toString('latin1'));
     let from = 0;
     for (;;) {
       const nl = piece.indexOf(0x0a, from);
@@ -82,7 +87,7 @@ export class LineSplitter {
         yield { text: '', offset: this.carryStart, end, lineNo: this.lineNo, terminated: true, bad: 'line too long' };
       } else if (this.carryLen === 0 && nl - from <= MAX_LINE_BYTES) {
         const text = piece.toString('latin1', from, nl);
-        yield NOT_PLAIN.test(text)
+        yield !plain && NOT_PLAIN.test(text)
           ? makeLine(piece.subarray(from, nl), this.carryStart, end, this.lineNo, true)
           : { text, offset: this.carryStart, end, lineNo: this.lineNo, terminated: true };
       } else {

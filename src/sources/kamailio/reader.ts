@@ -23,7 +23,7 @@ import { chunkFromAnnotations, type AnnotationGroup } from './annotation-chunk.j
 import { chunkFromTransaction, isKnownTag, parseKazooLine, statedSelfAddress, type Transaction } from './kazoo-scheme.js';
 import { LineSplitter, type LogLine } from './log-lines.js';
 import { parseAnnotation, type Annotation } from './log-prefix.js';
-import { LineClock, parsePrefix, timeContext, type TimeContext } from './syslog-prefix.js';
+import { LineClock, parsePrefix, type TimeContext } from './syslog-prefix.js';
 
 const LEVEL_START = /^(?:[A-Z]+|L_[A-Z0-9_]+): /;
 const JSON_LEVEL = /^\s*\{.*"level"\s*:/;
@@ -102,6 +102,10 @@ class LineGrouper {
   private lastEnd: number;
   private lastTerminated = true;
   private lastNextLineNo: number;
+  // The transaction key of the last Kazoo line, and what it was made of.
+  private lastCallId: string | undefined;
+  private lastPid: number | undefined;
+  private lastKey = '';
 
   constructor(private readonly ctx: SourceContext, resume: KamailioResumeContext | undefined, firstLineNo: number) {
     this.clock = new LineClock({ year: ctx.year, fileMtime: ctx.fileMtime, utcOffsetMinutes: ctx.utcOffsetMinutes, resume });
@@ -125,7 +129,9 @@ class LineGrouper {
   // at most, not at every line end.
   private markSafe(): void {
     if (this.safeEnd < 0) return;
-    this.out.push({ checkpoint: this.safeEnd, context: { ...timeContext(this.safeYear, this.safeMonth, this.safeLast), line: this.safeLineNo || undefined } satisfies KamailioResumeContext });
+    // timeContext's fields, then the line (no intermediate object to spread).
+    const context: KamailioResumeContext = { year: this.safeYear, month: this.safeMonth, last: this.safeLast?.toString(), line: this.safeLineNo || undefined };
+    this.out.push({ checkpoint: this.safeEnd, context });
     this.safeEnd = -1;
   }
 
@@ -172,7 +178,16 @@ class LineGrouper {
       }
 
       if (kazoo) {
-        const key = `${kazoo.callId}\u0000${prefix.pid ?? ''}`;
+        // A transaction's lines mostly come one after another: the key of the line before is
+        // reused (a string already hashed) instead of built and hashed again.
+        let key: string;
+        if (kazoo.callId === this.lastCallId && prefix.pid === this.lastPid) key = this.lastKey;
+        else {
+          key = `${kazoo.callId}\u0000${prefix.pid ?? ''}`;
+          this.lastCallId = kazoo.callId;
+          this.lastPid = prefix.pid;
+          this.lastKey = key;
+        }
         const entry = { tag: kazoo.tag, text: kazoo.text, time, timeKnown, offset: line.offset, lineNo: line.lineNo, terminated: line.terminated };
         if (!isKnownTag(kazoo.tag)) this.unknownTags.set(kazoo.tag, (this.unknownTags.get(kazoo.tag) ?? 0) + 1);
         let t = txns.get(key);

@@ -43,7 +43,8 @@ export function parsePrefix(line: string): LinePrefix {
     rest = rest.slice(m[0].length);
   } else if ((m = RFC3339.exec(rest))) {
     p.timeKind = 'rfc3339';
-    p.rfc3339 = { text: m[1]! + (m[2] ?? ''), local: m[2] === undefined };
+    // m[1] + m[2] as one flat slice (the zone follows the time directly): not a concatenation.
+    p.rfc3339 = { text: rest.slice(0, m[1]!.length + (m[2]?.length ?? 0)), local: m[2] === undefined };
     rest = rest.slice(m[0].length);
   }
   if (p.timeKind !== 'none' && lastHead !== undefined && rest.startsWith(lastHead.text)) {
@@ -102,6 +103,11 @@ function setTag(p: LinePrefix, m: RegExpExecArray): void {
   if (m[2] !== undefined) p.pid = Number(m[2]);
 }
 
+/** Two ASCII digits at `at` as a number. */
+function digits2(text: string, at: number): number {
+  return (text.charCodeAt(at) - 0x30) * 10 + (text.charCodeAt(at + 1) - 0x30);
+}
+
 /** What an incremental ingest must remember to resolve BSD stamps the same way on resume. */
 export interface TimeContext {
   year?: number;
@@ -154,12 +160,15 @@ export class LineClock {
   }
 
   // Consecutive lines mostly share their second: the instant of "YYYY-MM-DDTHH:MM:SS" and the
-  // zone is computed once per second (a regex, Date.UTC and bigint arithmetic), and each line
-  // only adds its fraction. Same result as parseRfc3339 on the whole text.
+  // zone is computed once per second, from the instant of its day and zone (a regex, Date.UTC
+  // and bigint arithmetic once per day), and each line only adds its fraction. Same result as
+  // parseRfc3339 on the whole text: Date.UTC(y, m, d, h, mi, s) is Date.UTC(y, m, d) plus the
+  // seconds of h:mi:s, for any two-digit h, mi, s.
   private secondKey = ''; // "YYYY-MM-DDTHH:MM:SS" of the cached second
   private secondNs: Instant | undefined;
-
   private secondZone = '';
+  private dayKey = '';    // "YYYY-MM-DD" of the cached day (in secondZone)
+  private dayNs: Instant | undefined;
 
   private rfc3339(text: string): Instant | undefined {
     const i = 19; // "YYYY-MM-DDTHH:MM:SS": the prefix regex guarantees this shape
@@ -170,14 +179,21 @@ export class LineClock {
     }
     const zoneLength = text.length - j;
     if (!(this.secondKey !== '' && zoneLength === this.secondZone.length && text.startsWith(this.secondKey) && text.endsWith(this.secondZone))) {
+      if (!(this.dayKey !== '' && zoneLength === this.secondZone.length && text.startsWith(this.dayKey) && text.endsWith(this.secondZone))) {
+        this.dayKey = text.slice(0, 10);
+        this.secondZone = text.slice(j);
+        this.dayNs = parseRfc3339(this.dayKey + 'T00:00:00' + this.secondZone);
+      }
       this.secondKey = text.slice(0, i);
-      this.secondZone = text.slice(j);
-      this.secondNs = parseRfc3339(this.secondKey + this.secondZone);
+      const h = digits2(text, 11), mi = digits2(text, 14), sec = digits2(text, 17);
+      this.secondNs = this.dayNs === undefined ? undefined : this.dayNs + BigInt((h * 60 + mi) * 60 + sec) * NS_PER_S;
     }
     const digits = Math.min(j - i - 1, 9);
     if (this.secondNs === undefined || digits <= 0) return this.secondNs;
     // At most 9 digits scaled to ns: an integer below 1e9, exact as a double.
-    return this.secondNs + BigInt(Number(text.slice(i + 1, i + 1 + digits)) * 10 ** (9 - digits));
+    let frac = 0;
+    for (let k = i + 1; k <= i + digits; k++) frac = frac * 10 + (text.charCodeAt(k) - 0x30);
+    return this.secondNs + BigInt(frac * 10 ** (9 - digits));
   }
 
   /** Time for a line without one: the previous line's, else the file's mtime. */
