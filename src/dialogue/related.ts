@@ -6,7 +6,7 @@
 // A key is either a Call-ID of another leg (a bare value) or a tagged value ("sid:…", "icid:…")
 // that two legs share.
 import type { Chunk } from '../model/chunk.js';
-import { rawHeaderValues } from './identity.js';
+import { readHead } from './head.js';
 
 export interface LegKey {
   key: string;
@@ -48,14 +48,23 @@ export function legKeys(c: Chunk): LegKey[] {
     if (!usable(k) || k === own || out.some((x) => x.key === k)) return;
     out.push({ key: k, via });
   };
-  for (const v of rawHeaderValues(c, CALL_ID_HEADERS)) add(v.split(';')[0]!, 'x-cid');
+  // One scan of the headers for the three kinds (this runs for every chunk a writer stores).
+  const xcid: string[] = [], sessionIds: string[] = [], chargingVectors: string[] = [];
+  if (c.kind === 'sip') {
+    for (const h of readHead(c.raw).headers) {
+      if (CALL_ID_HEADERS.includes(h.lower)) xcid.push(h.rawValue);
+      else if (h.lower === 'session-id') sessionIds.push(h.rawValue);
+      else if (h.lower === 'p-charging-vector') chargingVectors.push(h.rawValue);
+    }
+  }
+  for (const v of xcid) add(v.split(';')[0]!, 'x-cid');
   if (c.capture?.correlation_id) add(c.capture.correlation_id, 'hep-correlation');
-  for (const v of rawHeaderValues(c, ['session-id'])) {
+  for (const v of sessionIds) {
     const local = /^\s*([0-9a-f]{32})/i.exec(v)?.[1]?.toLowerCase();
     const remote = /;\s*remote\s*=\s*([0-9a-f]{32})/i.exec(v)?.[1]?.toLowerCase();
     for (const u of [local, remote]) if (u && u !== NULL_SESSION) add(`sid:${u}`, 'session-id');
   }
-  for (const v of rawHeaderValues(c, ['p-charging-vector'])) {
+  for (const v of chargingVectors) {
     const m = /(?:^|;)\s*icid-value\s*=\s*("[^"]*"|[^;\s]+)/i.exec(v);
     if (m) add(`icid:${m[1]!.replace(/^"|"$/g, '')}`, 'icid');
   }
