@@ -16,7 +16,8 @@ export type FromWriter =
   | { type: 'flushed'; chunks: number; written: number; duplicates: number; failed?: string }
   | { type: 'stopped' };
 
-const { root, batchChunks, flushIntervalMs, chunkPort } = workerData as { root: string; batchChunks: number; flushIntervalMs: number; chunkPort: MessagePort };
+const { root, batchChunks, flushIntervalMs, chunkPorts } = workerData as { root: string; batchChunks: number; flushIntervalMs: number; chunkPorts: MessagePort[] };
+let builders = chunkPorts.length;
 /** Pending chunks that start the next flush right after the previous one. */
 const CONTINUE_AT = 200;
 const store = Store.open(root, { create: true });
@@ -60,19 +61,21 @@ function finish(): void {
   void (indexThread?.drain() ?? Promise.resolve()).catch(() => { /* the call files are the truth; reindex repairs */ }).finally(() => {
     port.postMessage({ type: 'stopped' } satisfies FromWriter);
     port.close();
-    chunkPort.close();
+    for (const p of chunkPorts) p.close();
   });
 }
 
 const timer = setInterval(kick, flushIntervalMs);
-// Chunks and the stop request come from the builder, in order, so nothing built is left behind.
-chunkPort.on('message', (m: ToWriter) => {
+// Chunks and the stop request come from each builder, in order, so nothing built is left behind:
+// the writer stops once every builder has said stop.
+const onBuilt = (m: ToWriter) => {
   if (m.type === 'chunks') {
     for (const c of m.chunks) sink.add(c);
     if (sink.size >= batchChunks) kick();
-  } else {
+  } else if (--builders === 0) {
     stopping = true;
     if (!flushing && sink.size === 0) finish();
     else kick();
   }
-});
+};
+for (const p of chunkPorts) p.on('message', onBuilt);

@@ -4,6 +4,7 @@
 // and flushed is the queue, bounded by `queueLimit`: beyond it new packets are dropped and
 // counted, so that memory stays bounded however slow the disk is, and receiving never waits for
 // the disk.
+import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ReceivedPacket } from './collector.js';
 import type { ListenCounters } from './counters.js';
@@ -14,12 +15,15 @@ export interface StoreWriterOptions {
   queueLimit?: number;
   batchChunks?: number;
   flushIntervalMs?: number;
+  /** Chunk builder threads (default: one per core). */
+  builders?: number;
   onError?: (message: string) => void;
 }
 
 export class StoreWriter {
   private readonly worker: Worker;
-  private readonly builder: Worker;
+  private readonly builders: Worker[];
+  private nextBuilder = 0;
   private pending: ReceivedPacket[] = [];
   /** Packets handed over and not yet turned into chunks, plus chunks not yet flushed. */
   private outstanding = 0;
@@ -31,18 +35,23 @@ export class StoreWriter {
 
   constructor(root: string, private readonly counters: ListenCounters, private readonly opts: StoreWriterOptions = {}) {
     this.queueLimit = opts.queueLimit ?? 50_000;
-    const channel = new MessageChannel();
+    // Building chunks is the largest CPU share per packet: one builder thread per core (the
+    // receiving and writing threads are light; measured on 2 cores: 1 builder stored 16.6k/s,
+    // 2 builders 20k/s without loss), batches dealt round robin. The order of lines in a call
+    // file does not matter (readers order by time and collapse repeated ids).
+    const count = Math.max(1, Math.min(opts.builders ?? availableParallelism(), 8));
+    const channels = Array.from({ length: count }, () => new MessageChannel());
     this.worker = new Worker(new URL('./store-worker.js', import.meta.url), {
-      workerData: { root, batchChunks: opts.batchChunks ?? 5000, flushIntervalMs: opts.flushIntervalMs ?? 1000, chunkPort: channel.port2 },
-      transferList: [channel.port2],
+      workerData: { root, batchChunks: opts.batchChunks ?? 5000, flushIntervalMs: opts.flushIntervalMs ?? 1000, chunkPorts: channels.map((c) => c.port2) },
+      transferList: channels.map((c) => c.port2),
     });
-    this.builder = new Worker(new URL('./build-worker.js', import.meta.url), {
-      workerData: { chunkPort: channel.port1 },
-      transferList: [channel.port1],
-    });
+    this.builders = channels.map((c) => new Worker(new URL('./build-worker.js', import.meta.url), {
+      workerData: { chunkPort: c.port1 },
+      transferList: [c.port1],
+    }));
     this.worker.on('message', (m: FromWriter) => this.onMessage(m));
-    this.builder.on('message', (m: FromBuilder) => this.onMessage(m));
-    for (const [w, what] of [[this.worker, 'store writer'], [this.builder, 'chunk builder']] as const) {
+    for (const b of this.builders) b.on('message', (m: FromBuilder) => this.onMessage(m));
+    for (const [w, what] of [[this.worker, 'store writer'], ...this.builders.map((b) => [b, 'chunk builder'] as const)] as const) {
       w.on('error', (e) => {
         this.failure = e;
         opts.onError?.(`${what} failed: ${e.message}`);
@@ -68,7 +77,7 @@ export class StoreWriter {
     const packets = this.pending;
     this.pending = [];
     this.outstanding += packets.length;
-    this.builder.postMessage({ type: 'packets', packets } satisfies ToBuilder);
+    this.builders[this.nextBuilder++ % this.builders.length]!.postMessage({ type: 'packets', packets } satisfies ToBuilder);
   }
 
   private onMessage(m: FromWriter | FromBuilder): void {
@@ -102,10 +111,10 @@ export class StoreWriter {
       if (this.failure) { resolve(); return; }
       this.worker.on('message', (m: FromWriter) => { if (m.type === 'stopped') resolve(); });
       this.worker.once('exit', () => resolve());
-      this.builder.postMessage({ type: 'stop' } satisfies ToBuilder); // it passes the stop on to the writer
+      for (const b of this.builders) b.postMessage({ type: 'stop' } satisfies ToBuilder); // each passes the stop on to the writer
     }).then(async () => {
       this.counters.dropped += this.failure ? this.outstanding : 0;
-      await Promise.all([this.worker.terminate(), this.builder.terminate()]);
+      await Promise.all([this.worker, ...this.builders].map((w) => w.terminate()));
     });
     return this.stopped;
   }
