@@ -2,11 +2,14 @@
 // 20,000 packets/s). For each rate a fresh `listen` child (fresh store) receives from a load
 // generator in another process for N seconds; figures come from the listener's own counters at
 // exit and its CPU time from /proc/<pid>/stat during the send window.
-//   node dist/bench/listen.js [--quick] [--seconds N (60)] [--rates 10000,20000,30000,50000] [--per-call 10]
+//   node dist/bench/listen.js [--quick] [--seconds N (60)] [--rates 10000,20000,30000,50000] [--per-call 10] [--fanout]
 // Each packet is a distinct SIP message (10 per call by default), so every one must be stored.
 import { fork } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Store } from '../src/store/store.js';
+import { markComplete, openIndex } from '../src/store/call-index/db.js';
 import { fileURLToPath } from 'node:url';
 import { tempStore } from '../test/helpers/cli.js';
 import { startListen } from '../test/helpers/listen-child.js';
@@ -85,8 +88,25 @@ function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-async function measureRate(rate: number, seconds: number, perCall: number) {
+/**
+ * A store whose 65,536 fan-out directories exist already: the state of a collector after its
+ * first ~65k calls, where a new call costs one file creation instead of a directory and a file.
+ */
+function withFanout(store: string): void {
+  for (let a = 0; a < 256; a++) {
+    for (let b = 0; b < 256; b++) mkdirSync(join(store, a.toString(16).padStart(2, '0'), b.toString(16).padStart(2, '0')), { recursive: true });
+  }
+}
+
+async function measureRate(rate: number, seconds: number, perCall: number, fanout: boolean) {
   const store = tempStore();
+  if (fanout) {
+    // A store with its (empty, complete) list index, as a collector's own would be, then the fan-out.
+    Store.open(store, { create: true });
+    const db = openIndex(store, { create: true });
+    if (db) { markComplete(db); db.close(); }
+    withFanout(store);
+  }
   const l = await startListen(store, ['--udp', '127.0.0.1:0']);
   const pid = l.child.pid!;
   const cpu0 = cpuSeconds(pid);
@@ -124,11 +144,13 @@ async function main(): Promise<void> {
   const seconds = Number(opt('--seconds') ?? (quick ? 5 : 60));
   const rates = (opt('--rates') ?? (quick ? '5000,20000' : '10000,20000,30000,50000')).split(',').map(Number);
   const perCall = Number(opt('--per-call') ?? 10);
-  console.log(`listen benchmark: HEP3/UDP on loopback, ${seconds} s per rate, ${perCall} messages per call, node ${process.version}`);
+  const fanout = args.includes('--fanout');
+  console.log(`listen benchmark: HEP3/UDP on loopback, ${seconds} s per rate, ${perCall} messages per call, node ${process.version}, `
+    + (fanout ? 'stores with their fan-out directories made beforehand (a collector past its first 65k calls)' : 'fresh stores (every new call also makes its directory)'));
   console.log('rate/s   sent      achieved/s  received  stored    dropped  loss %   listener CPU %');
   const results = [];
   for (const rate of rates) {
-    const m = await measureRate(rate, seconds, perCall);
+    const m = await measureRate(rate, seconds, perCall, fanout);
     results.push(m);
     console.log([
       String(m.rate).padEnd(8), String(m.sent).padEnd(9), String(m.achievedRate).padEnd(11), String(m.received).padEnd(9),

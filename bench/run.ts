@@ -137,13 +137,11 @@ async function main(): Promise<void> {
   }
   rmSync(join(dir, 'store-log'), { recursive: true, force: true });
 
-  // ---- listen (the HEP engineer's bench/listen.ts) ----
+  // ---- listen (bench/listen.ts): fresh stores, and stores whose fan-out exists (steady state) ----
   const listenBench = join(projectRoot(), 'dist', 'bench', 'listen.js');
-  if (existsSync(listenBench)) {
-    const r = spawnSync(process.execPath, [listenBench, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    notes.push(`listen (bench/listen.ts, exit ${r.status}):\n${(r.stdout || r.stderr).trim()}`);
-  } else {
-    notes.push('listen: bench/listen.ts (HEP engineer) is not there yet: no listen loss figures in this run');
+  for (const extra of [[], ['--fanout']]) {
+    const r = spawnSync(process.execPath, [listenBench, ...(quick ? ['--quick'] : []), ...extra], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    notes.push(`listen (bench/listen.ts ${extra.join(' ')}, exit ${r.status}):\n${(r.stdout || r.stderr).trim()}`);
   }
 
   // ---- a store of N calls, built by ingest from a generated HEP capture (a collector's week) ----
