@@ -10,6 +10,10 @@ import { loadReader, resumeMode } from '../sources/registry.js';
 import type { InputFormat, SourceContext } from '../sources/source.js';
 import type { ChunkSink } from '../store/sink.js';
 import { DistinctCalls } from './distinct-calls.js';
+import { heapCap } from '../store/heap-cap.js';
+
+// Between batches (see heap-cap.ts): what an ingest holds live is a batch and the readers' state.
+const capHeap = heapCap(48);
 import type { Store } from '../store/store.js';
 import { decideResume, HEAD_BYTES, headHash, loadInputState, saveInputState } from './input-state.js';
 
@@ -190,6 +194,7 @@ export async function ingestInput(store: Store, sink: ChunkSink, input: string, 
     if (sink.add(chunk)) {
       const safe = checkpoint;
       await sink.flush();
+      capHeap();
       if (safe === checkpoint) await saveState();
     }
   }

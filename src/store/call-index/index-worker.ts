@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Store } from '../store.js';
 import { deleteSegments } from './pending.js';
 import { callIndexListener } from './writer.js';
+import { heapCap } from '../heap-cap.js';
 
 export type ToIndexThread =
   | { type: 'dirty'; segment: number; batch: number; callIds: string[] }
@@ -16,6 +17,7 @@ export type FromIndexThread = { type: 'drained'; rows: number };
 
 const { root, writer, settleMs, settleBatches } = workerData as { root: string; writer: string; settleMs: number; settleBatches: number };
 const SLICE = 200;
+const capHeap = heapCap(64); // a slice's calls are all it holds live
 // Rows may trail; the writer (and listen's sockets) may not. On Linux a thread has its own nice
 // value: lower this one's, so that on a busy machine the writer gets the CPU first.
 try {
@@ -63,6 +65,7 @@ async function work(): Promise<void> {
       for (const id of slice) dirty.delete(id);
       await update(new Map(slice.map((id) => [id, []])), { written: 0, duplicates: 0, calls: slice.length });
       rows += slice.length;
+      capHeap();
       retire();
       await new Promise<void>((r) => setImmediate(r)); // take in new marks and the drain request
     }
