@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { appendFileSync, existsSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { runCli, tempDir, tempStore } from './helpers/cli.js';
@@ -208,7 +208,10 @@ test('an ingest killed before its index thread caught up: list still shows every
   // Kill it once some call files exist and before the end: rows trail the writes by a batch.
   const pending = join(store, '.index', 'pending');
   const deadline = Date.now() + 30000;
-  while (Date.now() < deadline && !(existsSync(pending) && readdirSync(pending).length > 0 && existsSync(callPath(store, callChunks(0, 0, { tag: 'kill' }).map((c) => (c as { 'call-id': string })['call-id'])[0]!)))) {
+  // (A call file is created by the append that writes it: wait for its first bytes.)
+  const first = callPath(store, (callChunks(0, 0, { tag: 'kill' })[0] as { 'call-id': string })['call-id']);
+  const written = () => { try { return statSync(first).size > 0; } catch { return false; } };
+  while (Date.now() < deadline && !(existsSync(pending) && readdirSync(pending).length > 0 && written())) {
     await new Promise((r) => setTimeout(r, 2));
   }
   child.kill('SIGKILL');
