@@ -304,6 +304,13 @@ test('ms in the µs field (hepgen.js) is detected per packet; real small µs val
   const q = decoded(quirky, BigInt(sec) * S + 1_000_000n);
   assert.equal(q.timeSource, 'hep');
   assert.equal(q.time, BigInt(sec) * S + 927_000n);
+  // A node 4.25 s behind the collector that stamped a packet 500 µs into its second: the ms
+  // reading (0.5 s later) is closer but still seconds off, so the µs stand.
+  const skewed = encodeHep3([chunk(0x09, sec, 4), chunk(0x0a, 500, 4), chunk(0x0b, 1, 1), chunk(0x0f, SIP)]);
+  const r = decoded(skewed, BigInt(sec) * S + 4_250_500_000n);
+  assert.equal(r.timeSource, 'hep');
+  assert.equal(r.time, BigInt(sec) * S + 500_000n);
+  assert.ok(!r.flags.includes('hep-ms-quirk'));
 });
 
 test('HepStreamFramer: packets split and glued, garbage resynced and counted, bad lengths dropped', () => {

@@ -51,6 +51,12 @@ const HEP3_MAGIC = 0x48455033; // "HEP3"
 const V2_PLAUSIBLE_NS = 366n * 86400n * NS_PER_S;
 /** A µs field disagreeing with the reference by more than this, while below 1000, is suspected to hold ms. */
 const MS_QUIRK_THRESHOLD_NS = 5n * NS_PER_MS;
+/**
+ * …and the ms reading must then land near the reference (corpus hep.pcap: within 50 ms). A node
+ * whose clock is seconds off writes µs below 1000 for one packet in a thousand; "closer" alone
+ * took those as ms and dated them by the collector (seen in the topology test under faketime).
+ */
+const MS_QUIRK_MAX_NS = 250n * NS_PER_MS;
 /** Inflated payloads larger than this are refused (a HEP packet is at most 64 kB; zip bombs). */
 const MAX_INFLATED = 1024 * 1024;
 
@@ -312,7 +318,8 @@ function setHep3Time(p: HepPacket, sec: number | undefined, usec: number | undef
     const dUs = abs(asUs - refTime);
     if (dUs > MS_QUIRK_THRESHOLD_NS) {
       const asMs = base + BigInt(usec) * NS_PER_MS;
-      if (abs(asMs - refTime) < dUs) {
+      const dMs = abs(asMs - refTime);
+      if (dMs < dUs && dMs <= MS_QUIRK_MAX_NS) {
         p.time = asMs;
         p.timeSource = 'hep-ms-quirk';
         p.flags.push('hep-ms-quirk');
