@@ -17,8 +17,12 @@ export function callHash(callId: string): string {
 }
 
 export function callRelPath(callId: string): string {
-  const h = callHash(callId);
-  return join(h.slice(0, 2), h.slice(2, 4), h.slice(4));
+  return hashRelPath(callHash(callId));
+}
+
+/** The layout path of the call whose md5 hex is `hash` (what the indexes key calls by). */
+export function hashRelPath(hash: string): string {
+  return join(hash.slice(0, 2), hash.slice(2, 4), hash.slice(4));
 }
 
 export function callPath(root: string, callId: string): string {

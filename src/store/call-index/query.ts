@@ -7,6 +7,7 @@ import { getMeta, isComplete, openIndex, type Database } from './db.js';
 import { rowFromFile, type CallRow } from './row.js';
 import { indexPendingCalls, writeRows } from './writer.js';
 import type { Store } from '../store.js';
+import { hashRelPath } from '../layout.js';
 import { join } from 'node:path';
 
 export interface IndexQuery {
@@ -32,10 +33,6 @@ export interface IndexAnswer {
 function likePattern(text: string | undefined): string | undefined {
   if (!text || !/^[\x20-\x7e]+$/.test(text) || /["\\]/.test(text)) return undefined;
   return '%' + text.replace(/[%_^]/g, (c) => '^' + c) + '%';
-}
-
-function pathOfHash(root: string, hash: string): string {
-  return join(root, hash.slice(0, 2), hash.slice(2, 4), hash.slice(4));
 }
 
 /** Candidates for `list`, or undefined when there is no complete index (the caller scans). */
@@ -69,7 +66,7 @@ export async function queryIndex(store: Store, q: IndexQuery): Promise<IndexAnsw
     const gone: string[] = [];
     const changed: { hash: string; path: string }[] = [];
     for (const r of rows) {
-      const path = pathOfHash(store.root, r.hash);
+      const path = join(store.root, hashRelPath(r.hash));
       let st;
       try {
         st = statSync(path, { bigint: true });
