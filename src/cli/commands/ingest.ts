@@ -82,7 +82,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const store = openStore(argv, true);
   // Batches of a few thousand chunks: large enough that a call's messages mostly share one append,
   // small enough that the index thread starts on the first calls while the rest is still parsed.
-  const sink = new ChunkSink(store, Number(process.env.CALL_INSPECTOR_BATCH ?? 4000));
+  const sink = new ChunkSink(store, 4000);
   const indexThread = IndexThread.start(store, { settleBatches: 1 });
   if (indexThread) {
     sink.onBeforeAppend(indexThread.beforeAppend);

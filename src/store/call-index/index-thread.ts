@@ -37,8 +37,8 @@ export class IndexThread {
       // (8 MB: slower by more scavenges; the default 48 MB: ~50 MB more RSS).
       resourceLimits: { maxYoungGenerationSizeMb: 16 },
     });
-    // An index thread that fails leaves the call files as they are; list notices stale rows.
     this.worker.once('exit', () => { this.exited = true; });
+    // An index thread that fails leaves the call files as they are; list notices stale rows.
     this.worker.on('error', (e) => process.stderr.write(`call-inspector: list index thread failed (${e.message}); run \`call-inspector reindex\`\n`));
   }
 

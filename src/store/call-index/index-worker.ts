@@ -25,7 +25,7 @@ try {
   if (tid > 0) setPriority(tid, 10);
 } catch { /* not Linux, or not allowed: same priority as the writer */ }
 const store = Store.open(root, { create: false });
-const update = callIndexListener(store, { createIfEmpty: false }); // the owner created the index if it was due
+const update = callIndexListener(store); // the owner created the index if it was due
 const port = parentPort!;
 /** Call-ID → segment and time of its latest mark; insertion order = mark order (re-marks move to the end). */
 const dirty = new Map<string, { segment: number; batch: number; at: number }>();

@@ -1,12 +1,11 @@
-// Keeping the index in step with the call files: the ChunkSink hook used by ingest and listen,
-// and the full rebuild used by `reindex`.
+// Keeping the index in step with the call files: the rows the index thread computes after each
+// batch a writer appends (index-worker.ts), journal recovery for `list`, and the full rebuild of `reindex`.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Chunk } from '../../model/chunk.js';
-import { callHash } from '../layout.js';
+import { callHash, hashRelPath } from '../layout.js';
 import type { Batch, FlushListener } from '../sink.js';
 import type { Store } from '../store.js';
-import { getMeta, indexPath, markComplete, openIndex, setMeta, type Database } from './db.js';
+import { indexPath, markComplete, openIndex, setMeta, type Database } from './db.js';
 import { hashOfPath, rowFromFileSync, type CallRow, type RowResult } from './row.js';
 import { listSegments, readSegment, writerAlive } from './pending.js';
 
@@ -52,22 +51,17 @@ export async function rowsFor(items: { path: string; hash: string; callId?: stri
 }
 
 /**
- * The ChunkSink.onFlush hook: after each batch is written, recompute the row of every call in
- * it from the call's whole file. The index is created here only on a store with no call yet (so
- * it is complete from the start); on an older store without one, nothing is written until
- * `reindex` builds it, and `list` scans meanwhile. Register it in every command that writes.
+ * Rows for the calls of a batch, each recomputed from the call's whole file (the index thread's
+ * work, index-worker.ts). Nothing is written while the store has no index: IndexThread.start
+ * creates it on a store with no call yet (so it is complete from the start), `reindex` on an
+ * older one, and `list` scans meanwhile.
  */
-export function callIndexListener(store: Store, opts: { createIfEmpty?: boolean } = {}): FlushListener {
+export function callIndexListener(store: Store): FlushListener {
   let db: Database | undefined;
   let warned = false;
-  let createOnFirstFlush = false;
-  if (!existsSync(indexPath(store.root))) {
-    // Decided before anything is written (a caller in another thread passes what it saw).
-    createOnFirstFlush = opts.createIfEmpty ?? storeHasNoCalls(store.root);
-  }
   return async (byCall: Batch) => {
     if (!db) {
-      if (!createOnFirstFlush && !existsSync(indexPath(store.root))) return;
+      if (!existsSync(indexPath(store.root))) return;
       try {
         db = openIndex(store.root, { create: true });
       } catch (e) {
@@ -76,9 +70,11 @@ export function callIndexListener(store: Store, opts: { createIfEmpty?: boolean 
         return;
       }
       if (!db) return; // the SQLite module is not available: list scans
-      if (createOnFirstFlush && getMeta(db, 'complete') === undefined) markComplete(db);
     }
-    const items = [...byCall.keys()].map((callId) => ({ path: store.pathOf(callId), hash: callHash(callId), callId }));
+    const items = [...byCall.keys()].map((callId) => {
+      const hash = callHash(callId);
+      return { path: join(store.root, hashRelPath(hash)), hash, callId };
+    });
     const { rows, gone } = await rowsFor(items);
     try {
       writeRows(db, rows, gone);
@@ -156,7 +152,6 @@ export async function reindexStore(store: Store, onProgress?: (p: ReindexProgres
 export async function indexPendingCalls(root: string, db: Database, liveBudget = 2000): Promise<{ computed: number; left: number }> {
   const segments = listSegments(root);
   if (segments.length === 0) return { computed: 0, left: 0 };
-  const path = (h: string) => join(root, h.slice(0, 2), h.slice(2, 4), h.slice(4));
   const dead = segments.filter((s) => !writerAlive(s.pid));
   const deadHashes = new Set(dead.flatMap((s) => readSegment(s.path)));
   const hasRow = db.prepare('SELECT 1 FROM calls WHERE hash = ?').pluck();
@@ -166,7 +161,7 @@ export async function indexPendingCalls(root: string, db: Database, liveBudget =
     for (const h of readSegment(s.path)) if (!deadHashes.has(h) && hasRow.get(h) === undefined) liveNew.add(h);
   }
   const take = [...deadHashes, ...[...liveNew].slice(0, liveBudget)];
-  const { rows, gone } = await rowsFor(take.map((h) => ({ path: path(h), hash: h })));
+  const { rows, gone } = await rowsFor(take.map((h) => ({ path: join(root, hashRelPath(h)), hash: h })));
   writeRows(db, rows, gone);
   for (const s of dead) rmSync(s.path, { force: true });
   return { computed: rows.length, left: Math.max(0, liveNew.size - liveBudget) };
