@@ -62,25 +62,27 @@ export class LegIndex {
    * writer, or one remembered too long ago) is ignored by readers.
    */
   async add(pairs: LegPair[]): Promise<number> {
-    const byBucket = new Map<string, LegPair[]>();
+    const byBucket = new Map<string, string[]>();
+    const lines = new Set<string>();
     for (const p of pairs) {
       if (/[\t\r\n]/.test(p.key) || /[\t\r\n]/.test(p.callId) || p.key === '' || p.callId === '') continue;
       const line = `${p.key}\t${p.callId}`;
-      if (this.recent.has(line) || this.older.has(line)) continue;
-      this.remember(line);
+      if (lines.has(line) || this.recent.has(line) || this.older.has(line)) continue;
+      lines.add(line);
       const b = LegIndex.bucketOf(p.key);
       let l = byBucket.get(b);
       if (!l) { l = []; byBucket.set(b, l); }
-      l.push(p);
+      l.push(line);
     }
     if (byBucket.size === 0) return 0;
     if (!this.dirMade) { await fsp.mkdir(this.dir, { recursive: true }); this.dirMade = true; }
     let written = 0;
     for (const [bucket, list] of [...byBucket.entries()].sort()) {
-      const text = list.map((p) => `${p.key}\t${p.callId}\n`).join('');
-      written += list.length;
       const fh = await fsp.open(join(this.dir, bucket), fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o644);
-      try { await fh.write(text); } finally { await fh.close(); }
+      try { await fh.write(list.join('\n') + '\n'); } finally { await fh.close(); }
+      // Remembered once written, so that a failed write never makes a later batch skip its pairs.
+      for (const line of list) this.remember(line);
+      written += list.length;
     }
     return written;
   }
