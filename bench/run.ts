@@ -4,7 +4,8 @@
 // the same input (issue 6): tshark for pcaps, wc -l for logs, a full scan for list, node itself
 // for start-up. Options: --dir DIR (work files, default $TMPDIR/call-inspector-bench),
 // --runs N, --ingest-runs N, --size 1GB, --calls N (store size), --keep (keep the stores),
-// --skip-ingest (only the store, show, list and start-up parts).
+// --skip-ingest (only the store, show, list and start-up parts), --prepare (only make the
+// inputs and the store, for a later run to reuse).
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -96,6 +97,36 @@ function ingestArgs(store: string, file: string): string[] {
 
 const material = loadMaterial({ corpus: corpusRoot(), fixtures: fixture('') });
 
+/**
+ * A store of N calls, built by ingest from a generated HEP capture (a collector's month), kept in
+ * the work dir and reused by later runs with the same --calls.
+ */
+async function callStore(): Promise<{ g: GenerateStats; store: string }> {
+  // HEP rather than a Kazoo-scheme log: those carry no raw SIP, so their calls have no
+  // from/to/status and `--failed` or a text filter would have nothing to find.
+  const month = 30 * 86400;
+  const g = await input('pcap-hep', undefined, storeCalls, month, `store${storeCalls}`);
+  const store = join(dir, `store-hep-${storeCalls}`);
+  const storeMeta = join(dir, `store-hep-${storeCalls}.json`);
+  let build: { seconds: number; rssMb?: number; at?: string } | undefined;
+  let when = '';
+  if (existsSync(storeMeta) && existsSync(join(store, '.index', 'calls.sqlite'))) {
+    build = JSON.parse(readFileSync(storeMeta, 'utf8')) as { seconds: number; rssMb?: number; at?: string };
+    when = ` (built by an earlier run${build.at ? ` at ${build.at}` : ''}, reused)`;
+  } else {
+    rmSync(store, { recursive: true, force: true });
+    process.stderr.write(`bench: building a ${storeCalls}-call store by ingest (${fmtMB(g.bytes)} HEP pcap) …\n`);
+    const m = measure(process.execPath, ingestArgs(store, g.out));
+    if (m.code !== 0) throw new Error(`store ingest failed: ${m.stderr.slice(-500)}`);
+    build = { seconds: m.seconds, rssMb: m.rssMb, at: new Date().toISOString() };
+    writeFileSync(storeMeta, JSON.stringify(build));
+  }
+  row({ what: `ingest into a new store (index kept by the hook)${when}`, input: `${fmtMB(g.bytes)}, ${g.calls} calls`,
+    ours: `${fmtS(build.seconds)}${build.rssMb !== undefined ? `, peak RSS ${build.rssMb.toFixed(0)} MB` : ''}`,
+    reference: '', ratio: `${(g.calls / build.seconds).toFixed(0)} calls/s`, target: '', ok: '' });
+  return { g, store };
+}
+
 async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
@@ -104,6 +135,14 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: ${quick ? 'quick' : 'full'} run on ${machine}; work dir ${dir}\n`);
   const hasTshark = spawnSync('tshark', ['--version']).status === 0;
   const week = 7 * 86400;
+
+  // --prepare: make every input and the N-call store (long at full size), time nothing else.
+  if (args.includes('--prepare')) {
+    for (const kind of ['pcap-sip', 'pcap-hep', 'freeswitch', 'kamailio'] as const) await input(kind, inputBytes, undefined, week, 'in');
+    await callStore();
+    print(machine, load0, loadavg()[0]!);
+    return;
+  }
 
   // ---- pcap ingest vs tshark ----
   for (const kind of skipIngest ? [] : ['pcap-sip', 'pcap-hep'] as const) {
@@ -144,27 +183,7 @@ async function main(): Promise<void> {
     notes.push(`listen (bench/listen.ts ${extra.join(' ')}, exit ${r.status}):\n${(r.stdout || r.stderr).trim()}`);
   }
 
-  // ---- a store of N calls, built by ingest from a generated HEP capture (a collector's week) ----
-  // HEP rather than a Kazoo-scheme log: those carry no raw SIP, so their calls have no
-  // from/to/status and `--failed` or a text filter would have nothing to find.
-  const month = 30 * 86400;
-  const g = await input('pcap-hep', undefined, storeCalls, month, `store${storeCalls}`);
-  const store = join(dir, `store-hep-${storeCalls}`);
-  const storeMeta = join(dir, `store-hep-${storeCalls}.json`);
-  let build: { seconds: number; reindex?: number } | undefined;
-  if (existsSync(storeMeta) && existsSync(join(store, '.index', 'calls.sqlite'))) {
-    build = JSON.parse(readFileSync(storeMeta, 'utf8'));
-    notes.push(`store of ${storeCalls} calls reused from an earlier run (built in ${fmtS(build!.seconds)})`);
-  } else {
-    rmSync(store, { recursive: true, force: true });
-    process.stderr.write(`bench: building a ${storeCalls}-call store by ingest (${fmtMB(g.bytes)} HEP pcap) …\n`);
-    const m = measure(process.execPath, ingestArgs(store, g.out));
-    if (m.code !== 0) throw new Error(`store ingest failed: ${m.stderr.slice(-500)}`);
-    build = { seconds: m.seconds };
-    writeFileSync(storeMeta, JSON.stringify(build));
-    row({ what: `ingest into a new store (index kept by the hook)`, input: `${fmtMB(g.bytes)}, ${g.calls} calls`, ours: fmtS(m.seconds),
-      reference: '', ratio: `${(g.calls / m.seconds).toFixed(0)} calls/s`, target: '', ok: '' });
-  }
+  const { g, store } = await callStore();
   const { end } = JSON.parse(readFileSync(g.out + '.json', 'utf8')) as { end: number };
   const cli = (argv: string[], env: Record<string, string> = {}) => measure(process.execPath, [bin, '--store', store, ...argv], env);
 
@@ -231,7 +250,7 @@ function print(machine: string, load0: number, load1: number): void {
     ...notes.map((n) => `note: ${n}`), '',
   ].join('\n');
   process.stdout.write(out);
-  writeFileSync(join(dir, `results-${quick ? 'quick' : 'full'}.txt`), out);
+  writeFileSync(join(dir, `results-${args.includes('--prepare') ? 'prepare' : quick ? 'quick' : 'full'}.txt`), out);
 }
 
 main().catch((e) => { process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`); process.exitCode = 1; });
