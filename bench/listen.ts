@@ -4,10 +4,10 @@
 // exit and its CPU time from /proc/<pid>/stat during the send window.
 //   node dist/bench/listen.js [--quick] [--seconds N (60)] [--rates 10000,20000,30000,50000] [--per-call 10] [--fanout]
 // Each packet is a distinct SIP message (10 per call by default), so every one must be stored.
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Store } from '../src/store/store.js';
 import { markComplete, openIndex } from '../src/store/call-index/db.js';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +99,9 @@ function withFanout(store: string): void {
 }
 
 async function measureRate(rate: number, seconds: number, perCall: number, fanout: boolean) {
+  // Each rate starts from a disk with nothing left to write back: the previous run's ~10^5 call
+  // files (removed after it) would otherwise be written back during this one.
+  spawnSync('sync');
   const store = tempStore();
   if (fanout) {
     // A store with its (empty, complete) list index, as a collector's own would be, then the fan-out.
@@ -107,7 +110,7 @@ async function measureRate(rate: number, seconds: number, perCall: number, fanou
     if (db) { markComplete(db); db.close(); }
     withFanout(store);
   }
-  const l = await startListen(store, ['--udp', '127.0.0.1:0']);
+  const l = await startListen(store, ['--udp', '127.0.0.1:0'], 15000, true);
   const pid = l.child.pid!;
   const cpu0 = cpuSeconds(pid);
   const gen = fork(fileURLToPath(import.meta.url), ['--generator', String(l.udpPorts[0]), String(rate), String(seconds), String(perCall)]);
@@ -120,6 +123,7 @@ async function measureRate(rate: number, seconds: number, perCall: number, fanou
   const r = await l.stop();
   const c = r.counters ?? {};
   const granted = /UDP receive buffer (\S+ \S+) granted/.exec(r.stderr)?.[1];
+  rmSync(dirname(store), { recursive: true, force: true });
   return {
     rate,
     sent: report.sent,

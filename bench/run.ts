@@ -23,6 +23,7 @@ const ingestRuns = Number(opt('--ingest-runs') ?? runs);
 const inputBytes = parseSize(opt('--size') ?? (quick ? '20MB' : '1GB'))!;
 const storeCalls = Number(opt('--calls') ?? (quick ? 20000 : 1000000));
 const dir = opt('--dir') ?? join(tmpdir(), 'call-inspector-bench');
+// Run as a user runs it: the executable, so that its #! line's node flags apply.
 const bin = join(projectRoot(), 'bin', 'call-inspector.js');
 const hasTime = existsSync('/usr/bin/time');
 const skipIngest = args.includes('--skip-ingest');
@@ -92,7 +93,7 @@ function freshStore(name: string): string {
 }
 
 function ingestArgs(store: string, file: string): string[] {
-  return [bin, '--store', store, 'ingest', '--quiet', '--utc-offset', '+00:00', file];
+  return ['--store', store, 'ingest', '--quiet', '--utc-offset', '+00:00', file];
 }
 
 const material = loadMaterial({ corpus: corpusRoot(), fixtures: fixture('') });
@@ -116,7 +117,7 @@ async function callStore(): Promise<{ g: GenerateStats; store: string }> {
   } else {
     rmSync(store, { recursive: true, force: true });
     process.stderr.write(`bench: building a ${storeCalls}-call store by ingest (${fmtMB(g.bytes)} HEP pcap) …\n`);
-    const m = measure(process.execPath, ingestArgs(store, g.out));
+    const m = measure(bin, ingestArgs(store, g.out));
     if (m.code !== 0) throw new Error(`store ingest failed: ${m.stderr.slice(-500)}`);
     build = { seconds: m.seconds, rssMb: m.rssMb, at: new Date().toISOString() };
     writeFileSync(storeMeta, JSON.stringify(build));
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
   // ---- pcap ingest vs tshark ----
   for (const kind of skipIngest ? [] : ['pcap-sip', 'pcap-hep'] as const) {
     const g = await input(kind, inputBytes, undefined, week, 'in');
-    const ours = repeat(ingestRuns, () => measure(process.execPath, ingestArgs(freshStore('store-pcap'), g.out)));
+    const ours = repeat(ingestRuns, () => measure(bin, ingestArgs(freshStore('store-pcap'), g.out)));
     if (ours.last.code !== 0) notes.push(`${kind} ingest exited ${ours.last.code}: ${ours.last.stderr.slice(-300)}`);
     if (!hasTshark) { notes.push('tshark not installed: no pcap reference'); continue; }
     const ref = repeat(ingestRuns, () => measure('tshark', ['-r', g.out, '-Y', 'sip', '-T', 'fields', '-e', 'sip.Call-ID']));
@@ -164,7 +165,7 @@ async function main(): Promise<void> {
   // ---- log ingest vs wc -l ----
   for (const kind of skipIngest ? [] : ['freeswitch', 'kamailio'] as const) {
     const g = await input(kind, inputBytes, undefined, week, 'in');
-    const ours = repeat(ingestRuns, () => measure(process.execPath, ingestArgs(freshStore('store-log'), g.out)));
+    const ours = repeat(ingestRuns, () => measure(bin, ingestArgs(freshStore('store-log'), g.out)));
     if (ours.last.code !== 0) notes.push(`${kind} ingest exited ${ours.last.code}: ${ours.last.stderr.slice(-300)}`);
     const ref = repeat(runs, () => measure('wc', ['-l', g.out]));
     const ratio = ours.seconds / ref.seconds;
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
 
   const { g, store } = await callStore();
   const { end } = JSON.parse(readFileSync(g.out + '.json', 'utf8')) as { end: number };
-  const cli = (argv: string[], env: Record<string, string> = {}) => measure(process.execPath, [bin, '--store', store, ...argv], env);
+  const cli = (argv: string[], env: Record<string, string> = {}) => measure(bin, ['--store', store, ...argv], env);
 
   // Rebuild from the call files: timed, and it makes the index match the code running now
   // (an index whose rows were computed by other code is not used: see call-index/db.ts).
@@ -226,10 +227,10 @@ async function main(): Promise<void> {
   }
 
   // ---- start-up ----
-  measure(process.execPath, [bin, '--help']); // renders the help cache once for this build
-  const help = repeat(Math.max(5, runs * 3), () => measure(process.execPath, [bin, '--help']));
+  measure(bin, ['--help']); // renders the help cache once for this build
+  const help = repeat(Math.max(5, runs * 3), () => measure(bin, ['--help']));
   const node0b = repeat(Math.max(5, runs * 3), () => measure(process.execPath, ['-e', '0']));
-  const helpSlow = repeat(Math.max(3, runs), () => measure(process.execPath, [bin, '--help'], { CALL_INSPECTOR_NO_FAST_PATH: '1' }));
+  const helpSlow = repeat(Math.max(3, runs), () => measure(bin, ['--help'], { CALL_INSPECTOR_NO_FAST_PATH: '1' }));
   row({ what: '--help (whole process)', input: '', ours: wallCpu(help), reference: `node -e 0: ${wallCpu(node0b)}; via yargs: ${wallCpu(helpSlow)}`,
     ratio: `+${fmtS(help.seconds - node0b.seconds)} over node`, target: '< 150 ms', ok: help.seconds < 0.15 ? 'yes' : 'NO' });
 

@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The flag: V8's young generation is sized at start-up only, and its default (2 x 16 MB
+// semi-spaces) is a quarter of an ingest's peak RSS; 4 MB costs a few more scavenges. Threads
+// that allocate fast (listen's builders and writer) set their own size (store-writer.ts).
 // Runs the compiled CLI (npm ci / npm run build produce dist/); no TypeScript at run time.
 // entry.js takes a fast path for --help, --version and show, else loads main.js (yargs).
 import { entry } from '../dist/src/cli/entry.js';

@@ -75,3 +75,20 @@ test('the fast path declines what it does not know exactly, and keeps the defaul
   }
   assert.ok(checked >= 5, `defaults found in show --help: ${checked}`);
 });
+
+test('bin/call-inspector.js runs as an executable: its #! line (env -S node with V8 flags) works', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { projectRoot } = await import('./helpers/corpus.js');
+  const bin = join(projectRoot(), 'bin', 'call-inspector.js');
+  const store = tempStore();
+  const env = { ...process.env, NO_COLOR: '1' };
+  const version = spawnSync(bin, ['--version'], { encoding: 'utf8', env });
+  assert.equal(version.status, 0, version.stderr);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  const ingest = spawnSync(bin, ['--store', store, 'ingest', '-q', join(projectRoot(), 'fixtures', 'demo')], { encoding: 'utf8', env });
+  assert.equal(ingest.status, 0, ingest.stderr);
+  const show = spawnSync(bin, ['--store', store, 'show', '1-27509@127.0.0.1', '-f', 'json'], { encoding: 'utf8', env });
+  assert.equal(show.status, 0, show.stderr);
+  const messages = JSON.parse(show.stdout) as { label: string }[];
+  assert.match(messages[0]!.label, /^INVITE /);
+});

@@ -13,7 +13,7 @@ import { DistinctCalls } from './distinct-calls.js';
 import { heapCap } from '../store/heap-cap.js';
 
 // Between batches (see heap-cap.ts): what an ingest holds live is a batch and the readers' state.
-const capHeap = heapCap(48);
+const capHeap = heapCap(32);
 import type { Store } from '../store/store.js';
 import { decideResume, HEAD_BYTES, headHash, loadInputState, saveInputState } from './input-state.js';
 

@@ -1,6 +1,6 @@
 // Running the real CLI (bin/call-inspector.js) in a child process, as a user would.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from './corpus.js';
@@ -11,8 +11,25 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Temporary directories made by this test process, removed when it exits. */
+const madeDirs: string[] = [];
+let removeAtExit = false;
+
+/**
+ * A fresh directory under the system's temporary directory, removed with its contents when the
+ * process exits (stores of listen and ingest tests hold up to ~10^5 files: left behind, a few
+ * hundred test runs filled tens of GB). CALL_INSPECTOR_KEEP_TMP=1 keeps them for a post-mortem.
+ */
 export function tempDir(prefix = 'ci-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  if (!removeAtExit && !process.env.CALL_INSPECTOR_KEEP_TMP) {
+    removeAtExit = true;
+    process.on('exit', () => {
+      for (const d of madeDirs) rmSync(d, { recursive: true, force: true, maxRetries: 2 });
+    });
+  }
+  return dir;
 }
 
 /** A fresh, not yet created store path inside a temporary directory. */

@@ -15,8 +15,11 @@ export interface ListenChild {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string; counters?: Record<string, any> }>;
 }
 
-export function startListen(store: string, args: string[], timeoutMs = 15000): Promise<ListenChild> {
-  const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'call-inspector.js'), '--store', store, 'listen', '--json', ...args], {
+/** `asExecutable`: run bin/ itself, as a user does (its #! line's node flags apply), not `node bin/…`. */
+export function startListen(store: string, args: string[], timeoutMs = 15000, asExecutable = false): Promise<ListenChild> {
+  const bin = join(projectRoot(), 'bin', 'call-inspector.js');
+  const argv = ['--store', store, 'listen', '--json', ...args];
+  const child = spawn(asExecutable ? bin : process.execPath, asExecutable ? argv : [bin, ...argv], {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -34,8 +34,8 @@ export class IndexThread {
     this.worker = new Worker(new URL('./index-worker.js', import.meta.url), {
       workerData: { root: store.root, writer: this.journal.writer, settleMs: opts.settleMs ?? 0, settleBatches: opts.settleBatches ?? 0 },
       // It holds one slice of calls at a time: a smaller young generation keeps its memory small
-      // (8 MB: slower by more scavenges; the default 48 MB: ~50 MB more RSS).
-      resourceLimits: { maxYoungGenerationSizeMb: 16 },
+      // (the default 48 MB: ~50 MB more RSS, 8 MB: a few more scavenges).
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
     });
     this.worker.once('exit', () => { this.exited = true; });
     // An index thread that fails leaves the call files as they are; list notices stale rows.

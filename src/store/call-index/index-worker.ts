@@ -17,7 +17,7 @@ export type FromIndexThread = { type: 'drained'; rows: number };
 
 const { root, writer, settleMs, settleBatches } = workerData as { root: string; writer: string; settleMs: number; settleBatches: number };
 const SLICE = 200;
-const capHeap = heapCap(64); // a slice's calls are all it holds live
+const capHeap = heapCap(40); // a slice's calls are all it holds live
 // Rows may trail; the writer (and listen's sockets) may not. On Linux a thread has its own nice
 // value: lower this one's, so that on a busy machine the writer gets the CPU first.
 try {
