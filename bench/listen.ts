@@ -120,7 +120,11 @@ async function measureRate(rate: number, seconds: number, perCall: number, fanou
   });
   const cpu1 = cpuSeconds(pid);
   await new Promise((r) => setTimeout(r, 1500)); // let the last batch be written
+  // The stop flushes what is queued and waits for the list index thread's last rows: its
+  // duration is how far the index trailed the writes.
+  const t0 = process.hrtime.bigint();
   const r = await l.stop();
+  const stopSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const c = r.counters ?? {};
   const granted = /UDP receive buffer (\S+ \S+) granted/.exec(r.stderr)?.[1];
   rmSync(dirname(store), { recursive: true, force: true });
@@ -135,6 +139,7 @@ async function measureRate(rate: number, seconds: number, perCall: number, fanou
     lossPct: report.sent ? (100 * (report.sent - (c.stored as number))) / report.sent : 0,
     cpuPct: cpu0 !== undefined && cpu1 !== undefined ? (100 * (cpu1 - cpu0)) / report.seconds : undefined,
     granted,
+    stopSeconds,
   };
 }
 
@@ -151,7 +156,7 @@ async function main(): Promise<void> {
   const fanout = args.includes('--fanout');
   console.log(`listen benchmark: HEP3/UDP on loopback, ${seconds} s per rate, ${perCall} messages per call, node ${process.version}, `
     + (fanout ? 'stores with their fan-out directories made beforehand (a collector past its first 65k calls)' : 'fresh stores (every new call also makes its directory)'));
-  console.log('rate/s   sent      achieved/s  received  stored    dropped  loss %   listener CPU %');
+  console.log('rate/s   sent      achieved/s  received  stored    dropped  loss %   listener CPU %  stop s (index drain)');
   const results = [];
   for (const rate of rates) {
     const m = await measureRate(rate, seconds, perCall, fanout);
@@ -159,7 +164,7 @@ async function main(): Promise<void> {
     console.log([
       String(m.rate).padEnd(8), String(m.sent).padEnd(9), String(m.achievedRate).padEnd(11), String(m.received).padEnd(9),
       String(m.stored).padEnd(9), String(m.dropped).padEnd(8), m.lossPct.toFixed(3).padEnd(8),
-      m.cpuPct !== undefined ? m.cpuPct.toFixed(0) : 'n/a',
+      (m.cpuPct !== undefined ? m.cpuPct.toFixed(0) : 'n/a').padEnd(15), m.stopSeconds.toFixed(1),
     ].join(' '));
   }
   const clean = results.filter((m) => m.lossPct === 0 && m.achievedRate >= 0.98 * m.rate);
