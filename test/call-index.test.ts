@@ -9,6 +9,10 @@ import { spawn } from 'node:child_process';
 import { runCli, tempDir, tempStore } from './helpers/cli.js';
 import { projectRoot } from './helpers/corpus.js';
 import { callPath } from '../src/store/layout.js';
+import { chunkFromJson } from '../src/model/chunk.js';
+import { IndexThread } from '../src/store/call-index/index-thread.js';
+import { ChunkSink } from '../src/store/sink.js';
+import { Store } from '../src/store/store.js';
 
 const T0 = 1767225600; // 2026-01-01T00:00:00Z, Unix seconds
 const GREG = 62167219200;
@@ -234,3 +238,32 @@ test('a finished ingest leaves no journal behind', async () => {
   assert.deepEqual(readdirSync(join(store, '.index', 'pending')), []);
   assert.equal(indexRows(store), 50);
 });
+
+for (const [batchChunks, maxBacklog] of [[100, 60], [2, 3]] as const) {
+  test(`back-pressure (batches of ${batchChunks} chunks, maxBacklog ${maxBacklog}): an ingest ahead of its index thread waits, and every row is still computed`, { timeout: 60_000 }, async () => {
+    // Batches of 2 chunks are mostly a call already waiting: the thread must answer those too.
+    const store = Store.open(tempStore(), { create: true });
+    const thread = IndexThread.start(store, { settleBatches: 1, maxBacklog });
+    assert.ok(thread, 'the SQLite module is needed here');
+    const sink = new ChunkSink(store, batchChunks);
+    sink.onBeforeAppend(thread.beforeAppend);
+    let waits = 0;
+    sink.onFlush((batch) => {
+      const wait = thread.afterAppend(batch);
+      if (wait) waits++;
+      return wait;
+    });
+    const calls = batchChunks === 2 ? 150 : 600;
+    for (let i = 0; i < calls; i++) {
+      for (const o of callChunks(i, T0 + i * 600)) {
+        if (sink.add(chunkFromJson(o as Record<string, unknown>)!)) await sink.flush();
+      }
+    }
+    await sink.flush();
+    assert.ok(waits > 0, 'the writer never waited: no back-pressure');
+    assert.ok(await thread.drain() >= calls);
+    assert.equal(indexRows(store.root), calls);
+    assert.deepEqual(readdirSync(join(store.root, '.index', 'pending')), []);
+    await assertSameAsScan(store.root, []);
+  });
+}

@@ -83,7 +83,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   // Batches of a few thousand chunks: large enough that a call's messages mostly share one append,
   // small enough that the index thread starts on the first calls while the rest is still parsed.
   const sink = new ChunkSink(store, 4000);
-  const indexThread = IndexThread.start(store, { settleBatches: 1 });
+  // At most ~20k calls waiting for rows (~3 MB in the index thread), a few batches ahead of it.
+  const indexThread = IndexThread.start(store, { settleBatches: 1, maxBacklog: 20_000 });
   if (indexThread) {
     sink.onBeforeAppend(indexThread.beforeAppend);
     sink.onFlush(indexThread.afterAppend);

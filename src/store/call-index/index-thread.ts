@@ -19,6 +19,14 @@ export interface IndexThreadOptions {
   settleMs?: number;
   /** …and has not been in the last N batches (ingest: a call in the newest batch may go on in the next). */
   settleBatches?: number;
+  /**
+   * Back-pressure (ingest): when more calls than this wait for their rows, `afterAppend` returns a
+   * promise that resolves once the thread is down to half of it (or to the newest batch, which
+   * settleBatches may hold back), so that a writer faster than the index cannot pile up a
+   * backlog that grows with the input (a million-call ingest: ~140 bytes a waiting call).
+   * Not for listen, which must not stop taking packets for the index.
+   */
+  maxBacklog?: number;
 }
 
 export class IndexThread {
@@ -28,6 +36,11 @@ export class IndexThread {
   private batch = 0;
   private drained: Promise<number> | undefined;
   private exited = false;
+  /** The thread's latest count of calls waiting for a row, plus what was handed over since. */
+  private backlog = 0;
+  private resumeAt = 0;
+  private waiters: (() => void)[] = [];
+  private readonly maxBacklog: number;
 
   private constructor(store: Store, opts: IndexThreadOptions) {
     this.journal = new PendingJournal(store.root);
@@ -37,7 +50,13 @@ export class IndexThread {
       // (the default 48 MB: ~50 MB more RSS, 8 MB: a few more scavenges).
       resourceLimits: { maxYoungGenerationSizeMb: 8 },
     });
-    this.worker.once('exit', () => { this.exited = true; });
+    this.maxBacklog = opts.maxBacklog ?? 0;
+    this.worker.once('exit', () => { this.exited = true; this.wake(); });
+    this.worker.on('message', (m: FromIndexThread) => {
+      if (m.type !== 'progress') return;
+      this.backlog = m.waiting;
+      if (m.waiting <= this.resumeAt) this.wake();
+    });
     // An index thread that fails leaves the call files as they are; list notices stale rows.
     this.worker.on('error', (e) => process.stderr.write(`call-inspector: list index thread failed (${e.message}); run \`call-inspector reindex\`\n`));
   }
@@ -74,10 +93,22 @@ export class IndexThread {
     this.segment = this.journal.record(hashes);
   };
 
-  /** ChunkSink.onFlush: hand the calls whose files changed to the thread. */
-  readonly afterAppend = (byCall: Batch): void => {
+  /** ChunkSink.onFlush: hand the calls whose files changed to the thread (and wait, past maxBacklog). */
+  readonly afterAppend = (byCall: Batch): Promise<void> | void => {
     this.worker.postMessage({ type: 'dirty', segment: this.segment, batch: this.batch++, callIds: [...byCall.keys()] } satisfies ToIndexThread);
+    if (this.maxBacklog <= 0 || this.exited) return;
+    this.backlog += byCall.size;
+    if (this.backlog <= this.maxBacklog) return;
+    // The newest batch may be held back by settleBatches: never wait for less than it.
+    this.resumeAt = Math.max(Math.floor(this.maxBacklog / 2), byCall.size);
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
   };
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
 
   /** Wait until every call handed over has its row, then end the thread. Resolves to the rows computed. */
   drain(): Promise<number> {

@@ -13,7 +13,7 @@ import { heapCap } from '../heap-cap.js';
 export type ToIndexThread =
   | { type: 'dirty'; segment: number; batch: number; callIds: string[] }
   | { type: 'drain' };
-export type FromIndexThread = { type: 'drained'; rows: number };
+export type FromIndexThread = { type: 'drained'; rows: number } | { type: 'progress'; waiting: number };
 
 const { root, writer, settleMs, settleBatches } = workerData as { root: string; writer: string; settleMs: number; settleBatches: number };
 const SLICE = 200;
@@ -36,6 +36,15 @@ let working = false;
 let draining = false;
 let timer: NodeJS.Timeout | undefined;
 let rows = 0;
+
+/**
+ * Tell the writer how many calls wait for a row (its back-pressure: index-thread.ts maxBacklog):
+ * after every batch taken in and every slice computed, repeats included, so that a writer
+ * waiting on a batch always hears of it (a batch of calls already waiting changes no count).
+ */
+function progress(): void {
+  port.postMessage({ type: 'progress', waiting: dirty.size } satisfies FromIndexThread);
+}
 
 function retire(): void {
   // A segment is done once the writer has moved past it and none of its calls is still dirty.
@@ -65,6 +74,7 @@ async function work(): Promise<void> {
       for (const id of slice) dirty.delete(id);
       await update(new Map(slice.map((id) => [id, []])), { written: 0, duplicates: 0, calls: slice.length });
       rows += slice.length;
+      progress();
       capHeap();
       retire();
       await new Promise<void>((r) => setImmediate(r)); // take in new marks and the drain request
@@ -72,6 +82,7 @@ async function work(): Promise<void> {
   } finally {
     working = false;
   }
+  progress();
   retire();
   if (draining) {
     deleteSegments(root, writer);
@@ -85,6 +96,8 @@ function schedule(): void {
   if (working || timer) return;
   const first = dirty.values().next();
   if (first.done && !draining) return;
+  // Held by settleBatches: the next batch's message schedules again (a timer would spin).
+  if (!first.done && !draining && first.value.batch > newestBatch - settleBatches) return;
   const wait = first.done || draining ? 0 : Math.max(0, first.value.at + settleMs - Date.now());
   timer = setTimeout(() => { timer = undefined; void work(); }, wait);
 }
@@ -95,6 +108,7 @@ port.on('message', (m: ToIndexThread) => {
     newestSegment = Math.max(newestSegment, m.segment);
     newestBatch = Math.max(newestBatch, m.batch);
     for (const id of m.callIds) { dirty.delete(id); dirty.set(id, { segment: m.segment, batch: m.batch, at: now }); }
+    progress();
   } else {
     draining = true;
     if (timer) { clearTimeout(timer); timer = undefined; }
