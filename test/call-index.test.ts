@@ -99,6 +99,24 @@ test('the index answers list exactly as a full scan: time ranges, text filters, 
   await assertSameAsScan(store, ['--filter', 'idx-7-a']);
 });
 
+test('a time range finds a call that started long before it (the longest span bounds first_ts)', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  // 40 short calls over ~7 h, and one call whose last message came three days after its first.
+  const chunks: object[] = [];
+  for (let i = 0; i < 40; i++) chunks.push(...callChunks(i, T0 + i * 600));
+  const long = callChunks(500, T0 - 86400) as Record<string, unknown>[];
+  const late = callChunks(500, T0 + 2 * 86400) as Record<string, unknown>[];
+  chunks.push(...long, late[late.length - 1]!); // the same Call-ID: its BYE, two days later
+  const r = await runCli(['--store', store, 'ingest', '-q', writeNdjson(join(dir, 'long.ndjson'), chunks)]);
+  assert.equal(r.code, 0, r.stderr);
+  const windows: [number, number][] = [[T0 + 3600, T0 + 7200], [T0 + 86400, T0 + 90000], [T0 + 2 * 86400 + 30, T0 + 3 * 86400], [T0 - 86400 - 60, T0 - 86000]];
+  for (const [a, b] of windows) {
+    const rows = (await assertSameAsScan(store, ['--since', iso(a), '--until', iso(b)])) as Record<string, unknown>[];
+    assert.ok(rows.some((c) => c['call-id'] === 'idx-500-a@10.0.0.0'), `the long call is active in ${iso(a)}..${iso(b)}`);
+  }
+});
+
 test('call files deleted by logrotate drop out of list and are pruned from the index', async () => {
   const dir = tempDir();
   const store = tempStore();

@@ -65,6 +65,8 @@ CREATE TABLE IF NOT EXISTS calls (
 );
 CREATE INDEX IF NOT EXISTS calls_first ON calls(first_ts);
 CREATE INDEX IF NOT EXISTS calls_last ON calls(last_ts);
+-- The longest call's span, in O(log n): it bounds first_ts from below for a time range (query.ts).
+CREATE INDEX IF NOT EXISTS calls_span ON calls(last_ts - first_ts);
 `;
 
 function configure(db: Database): void {
