@@ -11,11 +11,11 @@ import type { InputFormat, SourceContext } from '../sources/source.js';
 import type { ChunkSink } from '../store/sink.js';
 import { DistinctCalls } from './distinct-calls.js';
 import { heapCap } from '../store/heap-cap.js';
+import type { Store } from '../store/store.js';
+import { decideResume, HEAD_BYTES, headHash, loadInputState, saveInputState } from './input-state.js';
 
 // Between batches (see heap-cap.ts): what an ingest holds live is a batch and the readers' state.
 const capHeap = heapCap(32);
-import type { Store } from '../store/store.js';
-import { decideResume, HEAD_BYTES, headHash, loadInputState, saveInputState } from './input-state.js';
 
 export interface IngestOptions {
   format?: InputFormat;

@@ -18,7 +18,7 @@ export function parseEndpoint(text: string): Endpoint | undefined {
   if (t === '') return undefined;
   let m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(t);
   if (m) return withPort(canonicalHost(m[1]!), m[2]);
-  if (mayBeIpv6(t) && isIPv6(t)) return { host: canonicalHost(t) };
+  if (isIpv6Text(t)) return { host: canonicalHost(t) };
   m = /^([^:\s]+):(\d{1,5})$/.exec(t);
   if (m) return withPort(m[1]!, m[2]);
   if (/^[^:\s]+$/.test(t)) return { host: t };
@@ -32,15 +32,15 @@ function withPort(host: string, port: string | undefined): Endpoint {
 }
 
 /**
- * IPv6 text has at least two colons ("::"): checked first because the first isIPv6 call compiles
- * node:net's large pattern, a few ms of every `show` of an IPv4-only call.
+ * node:net's isIPv6, after the two colons ("::") any IPv6 text has: its first call compiles a
+ * large pattern, a few ms of every `show` of an IPv4-only call.
  */
-function mayBeIpv6(text: string): boolean {
-  return text.indexOf(':') !== text.lastIndexOf(':');
+function isIpv6Text(text: string): boolean {
+  return text.indexOf(':') !== text.lastIndexOf(':') && isIPv6(text);
 }
 
 export function canonicalHost(host: string): string {
-  if (!mayBeIpv6(host) || !isIPv6(host)) return host;
+  if (!isIpv6Text(host)) return host;
   return formatIpv6(parseIpv6Words(host));
 }
 

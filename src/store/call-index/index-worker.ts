@@ -56,11 +56,16 @@ function retire(): void {
   }
 }
 
+/** Still in one of the last settleBatches batches: the writer's next batch may add to it. */
+function heldByBatches(d: { batch: number }): boolean {
+  return d.batch > newestBatch - settleBatches;
+}
+
 function due(now: number): string[] {
   const slice: string[] = [];
   for (const [id, d] of dirty) {
     // Not yet if the call may still be growing; later entries were marked later still.
-    if (!draining && (now - d.at < settleMs || d.batch > newestBatch - settleBatches)) break;
+    if (!draining && (now - d.at < settleMs || heldByBatches(d))) break;
     slice.push(id);
     if (slice.length >= SLICE) break;
   }
@@ -97,7 +102,7 @@ function schedule(): void {
   const first = dirty.values().next();
   if (first.done && !draining) return;
   // Held by settleBatches: the next batch's message schedules again (a timer would spin).
-  if (!first.done && !draining && first.value.batch > newestBatch - settleBatches) return;
+  if (!first.done && !draining && heldByBatches(first.value)) return;
   const wait = first.done || draining ? 0 : Math.max(0, first.value.at + settleMs - Date.now());
   timer = setTimeout(() => { timer = undefined; void work(); }, wait);
 }
