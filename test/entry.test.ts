@@ -1,11 +1,11 @@
-// The start-up fast path (src/cli/entry.ts): for --help, --version and show it must behave
+// The start-up fast path (src/cli/entry.ts): for --help, --version, show and list it must behave
 // exactly as the yargs path (CALL_INSPECTOR_NO_FAST_PATH=1), and decline what it does not know.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir, tempStore } from './helpers/cli.js';
-import { parseShowArgs } from '../src/cli/entry.js';
+import { parseListArgs, parseShowArgs } from '../src/cli/entry.js';
 
 const SLOW = { CALL_INSPECTOR_NO_FAST_PATH: '1' };
 
@@ -52,7 +52,41 @@ test('show through the fast path equals show through yargs', async () => {
   ]) await same(args);
 });
 
+test('list through the fast path equals list through yargs', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  const chunk = (i: number, label: string, cseq: string, t: number) => ({
+    'call-id': `fastlist-${i}@10.0.0.1`, timestamp: 63900000000 + t, ref_timestamp: `${63900000000 + t}.0`, label, src: '10.0.0.1:5060', dst: '10.0.0.2:5060', parser: 'p1', c_seq: cseq,
+    raw: [label, `Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKl${i}`, `From: <sip:a${i}@x>;tag=${i}`, `To: <sip:b@x>${label.startsWith('SIP/') ? ';tag=t' : ''}`, `Call-ID: fastlist-${i}@10.0.0.1`, `CSeq: ${cseq}`, 'Content-Length: 0', ''],
+  });
+  const chunks = [0, 1, 2, 3].flatMap((i) => [chunk(i, 'INVITE sip:b@x SIP/2.0', '1 INVITE', i * 100), chunk(i, i % 2 ? 'SIP/2.0 486 Busy Here' : 'SIP/2.0 200 OK', '1 INVITE', i * 100 + 2)]);
+  const input = join(dir, 'c.json');
+  writeFileSync(input, JSON.stringify(chunks));
+  assert.equal((await runCli(['--store', store, 'ingest', '-q', input])).code, 0);
+  for (const args of [
+    ['list', '--store', store],
+    ['--store', store, 'list', '-f', 'json'],
+    [`--store=${store}`, 'list', '--format=ndjson', '--failed'],
+    ['list', '--store', store, '--status', '4xx', '--status', '200', '--limit', '3'],
+    ['list', '--store', store, '--outcome', 'busy', '--grep', 'a1@'],
+    ['list', '--store', store, '--since', '2025-01-01', '--until', '2030-01-01', '--slow-setup', '1s'],
+    ['list', '--store', store, '--since', 'yesterday-ish'],
+    ['list', '--store', store, '--status', '999'],
+    ['list', '--store', join(dir, 'nowhere')],
+    ['list', '--store', store, '-f', 'nonsense'],
+    ['list', '--store', store, '--status', '486', '5xx'],
+    ['list', '--store', store, 'extra'],
+  ]) await same(args);
+});
+
 test('the fast path declines what it does not know exactly, and keeps the defaults of main.ts', async () => {
+  assert.equal(parseListArgs(['list', '--status', '486', '5xx']), undefined, 'a greedy array: yargs decides');
+  assert.equal(parseListArgs(['list', '--limit', '1e3']), undefined);
+  assert.equal(parseListArgs(['list', '--since', '1d', '--since', '2d']), undefined);
+  assert.equal(parseListArgs(['list', '--failed=false']), undefined);
+  assert.equal(parseListArgs(['list', 'x']), undefined);
+  assert.deepEqual(parseListArgs(['list', '--grep', 'bob', '--status', '486', '--status=5xx', '--limit', '7', '-f', 'json']),
+    { format: 'json', filter: 'bob', status: ['486', '5xx'], limit: 7 });
   assert.equal(parseShowArgs(['show', 'x', '--unknown']), undefined);
   assert.equal(parseShowArgs(['show', 'x', 'y']), undefined);
   assert.equal(parseShowArgs(['show', 'x', '--width', 'wide']), undefined);
@@ -60,20 +94,21 @@ test('the fast path declines what it does not know exactly, and keeps the defaul
   assert.equal(parseShowArgs(['show', 'x', '--', '-y']), undefined);
   assert.equal(parseShowArgs(['show', 'x', '--no-raw']), undefined);
   assert.deepEqual(parseShowArgs(['show', 'x', '--alias', 'a=b', '--alias', 'c=d'])?.alias, ['a=b', 'c=d']);
-  // Every default that yargs documents for show must be the fast path's default too.
-  const help = await runCli(['show', '--help'], { env: SLOW });
-  const argv = parseShowArgs(['show', 'x'])!;
-  let checked = 0;
-  // yargs wraps an option's description onto following lines: read option blocks, not lines.
-  const blocks = help.stdout.split(/\n(?=\s+(?:-\w, )?--[a-z])/);
-  for (const b of blocks) {
-    const name = /^\s+(?:-\w, )?--([a-z][a-z-]*)/.exec(b)?.[1];
-    const def = /\[default: ([^\]]+)\]/.exec(b)?.[1];
-    if (!name || def === undefined) continue;
-    assert.equal(String(argv[name]), def.replace(/^"|"$/g, ''), `default of --${name}`);
-    checked++;
+  // Every default that yargs documents for show and list must be the fast path's default too.
+  for (const [command, argv, least] of [['show', parseShowArgs(['show', 'x'])!, 5], ['list', parseListArgs(['list'])!, 1]] as const) {
+    const help = await runCli([command, '--help'], { env: SLOW });
+    let checked = 0;
+    // yargs wraps an option's description onto following lines: read option blocks, not lines.
+    const blocks = help.stdout.split(/\n(?=\s+(?:-\w, )?--[a-z])/);
+    for (const b of blocks) {
+      const name = /^\s+(?:-\w, )?--([a-z][a-z-]*)/.exec(b)?.[1];
+      const def = /\[default: ([^\]]+)\]/.exec(b)?.[1];
+      if (!name || def === undefined) continue;
+      assert.equal(String(argv[name]), def.replace(/^"|"$/g, ''), `default of ${command} --${name}`);
+      checked++;
+    }
+    assert.ok(checked >= least, `defaults found in ${command} --help: ${checked}`);
   }
-  assert.ok(checked >= 5, `defaults found in show --help: ${checked}`);
 });
 
 test('bin/call-inspector.js runs as an executable: its #! line (env -S node with V8 flags) works', async () => {

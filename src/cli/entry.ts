@@ -2,7 +2,7 @@
 // (cliui, string-width, y18n …), more than the whole budget of `show` (issue 6: < 100 ms) and
 // most of `--help`'s (< 150 ms). So the commands typed many times a day take a fast path that
 // does not load it: `--help` and `--version` from a cache of the text yargs itself rendered, and
-// `show CALLID` with the flags it knows. Anything else — or anything the fast path does not
+// `show CALLID` and `list` with the flags they know. Anything else — or anything the fast path does not
 // recognise exactly — goes to main.ts and yargs, unchanged.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -18,10 +18,11 @@ export async function entry(args: string[]): Promise<number> {
   if (process.env.CALL_INSPECTOR_NO_FAST_PATH !== '1') {
     if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) return help();
     if (args.length === 1 && args[0] === '--version') return version();
-    const show = withoutLeadingStore(args);
-    if (show && show.args[0] === 'show') {
-      const argv = parseShowArgs(show.args, show.store);
-      if (argv) return fastShow(argv);
+    const line = withoutLeadingStore(args);
+    const cmd = line && Object.hasOwn(FAST_COMMANDS, line.args[0] ?? '') ? FAST_COMMANDS[line.args[0]!]! : undefined;
+    if (line && cmd) {
+      const argv = parseFastArgs(cmd, line.args, line.store);
+      if (argv) return runFast(cmd, argv);
     }
   }
   const { main } = await import('./main.js');
@@ -70,12 +71,60 @@ function version(): number {
   return 0;
 }
 
-// ---- show ----
-// The options of `show` as main.ts declares them, with the same defaults. A test
-// (test/entry.test.ts) checks this table against yargs' own parse so that the two cannot drift.
-const SHOW_BOOLEANS = ['related', 'inspect', 'kazoo', 'raw', 'ascii'] as const;
-const SHOW_STRINGS: Record<string, string> = { '--format': 'format', '-f': 'format', '--ref-parser': 'ref-parser', '--store': 'store', '--width': 'width', '--alias': 'alias' };
-const FORMATS = ['json', 'ndjson', 'table', 'ladder', 'html'];
+// ---- show and list ----
+// The options of these commands as main.ts declares them, with the same defaults. A test
+// (test/entry.test.ts) checks these tables against yargs' own parse so that the two cannot drift.
+interface FastValue {
+  key: string;
+  kind: 'string' | 'number' | 'array';
+  choices?: readonly string[];
+}
+
+interface FastCommand {
+  booleans: readonly string[];
+  values: Readonly<Record<string, FastValue>>;
+  defaults: Readonly<Record<string, unknown>>;
+  /** The one positional the command requires, if any. */
+  positional?: string;
+  load: () => Promise<{ run: (argv: Record<string, unknown>) => Promise<number | void> }>;
+}
+
+const STORE: FastValue = { key: 'store', kind: 'string' };
+
+const SHOW: FastCommand = {
+  booleans: ['related', 'inspect', 'kazoo', 'raw', 'ascii'],
+  values: {
+    '--format': { key: 'format', kind: 'string', choices: ['json', 'ndjson', 'table', 'ladder', 'html'] },
+    '--ref-parser': { key: 'ref-parser', kind: 'string' },
+    '--store': STORE,
+    '--width': { key: 'width', kind: 'number' },
+    '--alias': { key: 'alias', kind: 'array' },
+  },
+  defaults: { format: 'ladder', related: false, inspect: false, kazoo: false, raw: false, ascii: false },
+  positional: 'call-id',
+  load: () => import('./commands/show.js'),
+};
+
+const LIST: FastCommand = {
+  booleans: ['failed'],
+  values: {
+    '--format': { key: 'format', kind: 'string', choices: ['table', 'json', 'ndjson'] },
+    '--since': { key: 'since', kind: 'string' },
+    '--until': { key: 'until', kind: 'string' },
+    '--filter': { key: 'filter', kind: 'string' },
+    '--grep': { key: 'filter', kind: 'string' },
+    '--limit': { key: 'limit', kind: 'number' },
+    '--status': { key: 'status', kind: 'array' },
+    '--outcome': { key: 'outcome', kind: 'array' },
+    '--slow-setup': { key: 'slow-setup', kind: 'string' },
+    '--store': STORE,
+  },
+  defaults: { format: 'table' },
+  load: () => import('./commands/list.js'),
+};
+
+const FAST_COMMANDS: Record<string, FastCommand> = { show: SHOW, list: LIST };
+const SHORT: Record<string, string> = { '-f': '--format' };
 
 /** The global --store may come before the command: `--store DIR show CALLID`. */
 function withoutLeadingStore(args: string[]): { args: string[]; store?: string } | undefined {
@@ -84,42 +133,53 @@ function withoutLeadingStore(args: string[]): { args: string[]; store?: string }
   return { args };
 }
 
-/** argv as yargs would give it to commands/show.ts, or undefined to let yargs handle the line. */
-export function parseShowArgs(args: string[], store?: string): Record<string, unknown> | undefined {
-  const argv: Record<string, unknown> = { format: 'ladder' };
+/**
+ * argv as yargs would give it to the command's run(), or undefined to let yargs handle the line:
+ * anything this parser does not know exactly (an unknown flag, -h, --no-x, --, a repeated
+ * single-valued flag, a number that is not plain digits, a value yargs' greedy arrays would take).
+ */
+export function parseFastArgs(cmd: FastCommand, args: string[], store?: string): Record<string, unknown> | undefined {
+  const argv: Record<string, unknown> = { ...cmd.defaults };
   if (store !== undefined) argv.store = store;
-  for (const b of SHOW_BOOLEANS) argv[b] = false;
+  const given = new Set<string>();
   const positionals: string[] = [];
   for (let i = 1; i < args.length; i++) {
     const a = args[i]!;
     if (!a.startsWith('-')) { positionals.push(a); continue; }
     const eq = a.indexOf('=');
-    const flag = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
     const inline = a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : undefined;
+    const flag = inline !== undefined ? a.slice(0, eq) : SHORT[a] ?? a;
     const bool = flag.startsWith('--') ? flag.slice(2) : '';
-    if ((SHOW_BOOLEANS as readonly string[]).includes(bool) && inline === undefined) { argv[bool] = true; continue; }
-    const key = SHOW_STRINGS[flag];
-    if (!key) return undefined; // unknown flag, -h, --no-x, --: yargs decides
+    if (cmd.booleans.includes(bool) && inline === undefined) { argv[bool] = true; continue; }
+    const spec = cmd.values[flag];
+    if (!spec) return undefined;
     const value = inline ?? args[++i];
     if (value === undefined || (inline === undefined && value.startsWith('-'))) return undefined;
-    if (key === 'alias') { argv.alias = [...((argv.alias as string[] | undefined) ?? []), value]; continue; }
-    if (key === 'width') {
+    if (spec.kind === 'array') { argv[spec.key] = [...((argv[spec.key] as string[] | undefined) ?? []), value]; continue; }
+    if (given.has(spec.key)) return undefined; // repeated: yargs makes an array
+    given.add(spec.key);
+    if (spec.choices && !spec.choices.includes(value)) return undefined;
+    if (spec.kind === 'number') {
       if (!/^\d+$/.test(value)) return undefined;
-      argv.width = Number(value);
-      continue;
-    }
-    if (key === 'format' && !FORMATS.includes(value)) return undefined;
-    if (argv[key] !== undefined && key !== 'format') return undefined; // repeated: yargs makes an array
-    argv[key] = value;
+      argv[spec.key] = Number(value);
+    } else argv[spec.key] = value;
   }
-  if (positionals.length !== 1) return undefined;
-  argv['call-id'] = positionals[0];
+  if (positionals.length !== (cmd.positional ? 1 : 0)) return undefined;
+  if (cmd.positional) argv[cmd.positional] = positionals[0];
   return argv;
 }
 
-async function fastShow(argv: Record<string, unknown>): Promise<number> {
+export function parseShowArgs(args: string[], store?: string): Record<string, unknown> | undefined {
+  return parseFastArgs(SHOW, args, store);
+}
+
+export function parseListArgs(args: string[], store?: string): Record<string, unknown> | undefined {
+  return parseFastArgs(LIST, args, store);
+}
+
+async function runFast(cmd: FastCommand, argv: Record<string, unknown>): Promise<number> {
   try {
-    const { run } = await import('./commands/show.js');
+    const { run } = await cmd.load();
     const code = await run(argv);
     return typeof code === 'number' ? code : 0;
   } catch (e) {

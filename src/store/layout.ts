@@ -33,3 +33,9 @@ export function callPath(root: string, callId: string): string {
 export function isCallRelPath(rel: string): boolean {
   return /^[0-9a-f]{2}[\\/][0-9a-f]{2}[\\/][0-9a-f]{28}$/.test(rel);
 }
+
+/** The layout key (md5 hex) of a call file path: its last three components. */
+export function hashOfPath(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts.slice(-3).join('');
+}

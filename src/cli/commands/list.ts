@@ -1,11 +1,11 @@
 // `list`: one row per stored call, filtered by time and text.
-import { summarizeCall, type CallSummary } from '../../dialogue/summary.js';
+import type { CallSummary } from '../../dialogue/summary.js';
 import { nowInstant, parseDuration, parseTimeArg } from '../../model/time.js';
 import { parseCallFile } from '../../store/store.js';
 import { promises as fsp } from 'node:fs';
 import { colorEnabled, makeChalk, UsageError, writeOut } from '../output.js';
 import { openStore } from './common.js';
-import { queryIndex } from '../../store/call-index/query.js';
+import { ListedCall, NOT_FAILED_OUTCOMES, queryIndex } from '../../store/call-index/query.js';
 
 const OUTCOMES = ['answered', 'busy', 'rejected', 'cancelled', 'unanswered', 'timeout', 'registered', 'challenged', 'unknown'];
 
@@ -30,7 +30,7 @@ export function matchesFilter(s: CallSummary, f: ListFilter): boolean {
     if (!hay.includes(f.text.toLowerCase())) return false;
   }
   // 'unknown' (captured mid-dialogue) is not a failure anyone could act on.
-  if (f.failed && (s.outcome === 'answered' || s.outcome === 'registered' || s.outcome === 'unknown' || s.outcome === undefined)) return false;
+  if (f.failed && (s.outcome === undefined || NOT_FAILED_OUTCOMES.includes(s.outcome))) return false;
   if (f.outcome?.length && !f.outcome.includes(s.outcome ?? '')) return false;
   if (f.status?.length) {
     const code = s.status === undefined ? '' : String(s.status);
@@ -68,28 +68,35 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const store = openStore(argv, false);
   const filter = parseListFilter(argv);
   const limit = argv.limit as number | undefined;
-  const rows: CallSummary[] = [];
-  // The index (store/call-index) narrows by time; the exact filter is applied here either way.
+  const rows: ListedCall[] = [];
+  // The index (store/call-index) selects by time, outcome and status; whatever it could not test
+  // exactly is tested here, and the scan tests everything.
   const indexed = await queryIndex(store, filter);
   if (indexed) {
-    for (const s of indexed.summaries) if (matchesFilter(s, filter)) rows.push(s);
-  } else for await (const path of store.callFiles()) {
-    let text: string;
-    try { text = await fsp.readFile(path, 'utf8'); } catch { continue; } // deleted by logrotate meanwhile
-    const { chunks } = parseCallFile(text);
-    const callId = chunks[0]?.['call-id'] ?? 'undefined';
-    const s = summarizeCall(callId, chunks);
-    if (s && matchesFilter(s, filter)) rows.push(s);
+    for (const c of indexed.stored) if (indexed.exact || matchesFilter(c.summary, filter)) rows.push(c);
+    for (const s of indexed.recomputed) if (matchesFilter(s, filter)) rows.push(ListedCall.fromSummary(s));
+  } else {
+    // Loaded only here: answering from the index needs no dialogue or analysis code.
+    const { summarizeCall } = await import('../../dialogue/summary.js');
+    for await (const path of store.callFiles()) {
+      let text: string;
+      try { text = await fsp.readFile(path, 'utf8'); } catch { continue; } // deleted by logrotate meanwhile
+      const { chunks } = parseCallFile(text);
+      const callId = chunks[0]?.['call-id'] ?? 'undefined';
+      const s = summarizeCall(callId, chunks);
+      if (s && matchesFilter(s, filter)) rows.push(ListedCall.fromSummary(s));
+    }
   }
-  rows.sort((a, b) => (BigInt(a.first_ts) < BigInt(b.first_ts) ? -1 : BigInt(a.first_ts) > BigInt(b.first_ts) ? 1 : a['call-id'].localeCompare(b['call-id'])));
+  rows.sort((a, b) => (a.firstTs < b.firstTs ? -1 : a.firstTs > b.firstTs ? 1 : a.callId.localeCompare(b.callId)));
   const shown = limit !== undefined ? rows.slice(0, limit) : rows;
   await writeOut(renderList(shown, String(argv.format ?? 'table'), colorEnabled()));
   return 0;
 }
 
-export function renderList(rows: CallSummary[], format: string, color: boolean): string {
-  if (format === 'json') return JSON.stringify(rows) + '\n';
-  if (format === 'ndjson') return rows.map((r) => JSON.stringify(r) + '\n').join('');
+export function renderList(calls: ListedCall[], format: string, color: boolean): string {
+  if (format === 'json') return '[' + calls.map((c) => c.json).join(',') + ']\n';
+  if (format === 'ndjson') return calls.map((c) => c.json + '\n').join('');
+  const rows = calls.map((c) => c.summary);
   // One line per call, aligned columns (like `ls -l` or `docker ps`): greppable and cheap for
   // thousands of rows (a bordered cli-table3 table took 1.7 ms a row: 6.4 s for 3,333 calls).
   const head = ['call-id', 'first (UTC)', 'last (UTC)', 'from', 'to', 'method', 'status', 'outcome', 'msgs', 'capture points'];

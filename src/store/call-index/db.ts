@@ -17,7 +17,7 @@ import { INDEX_DIR } from '../layout.js';
 export type Database = BetterSqlite3.Database;
 
 /** Bumped when the schema or the meaning of a row changes: an older index is rebuilt. */
-export const INDEX_SCHEMA_VERSION = 1;
+export const INDEX_SCHEMA_VERSION = 2;
 export const INDEX_FILE = 'calls.sqlite';
 
 export function indexPath(storeRoot: string): string {
@@ -59,12 +59,15 @@ CREATE TABLE IF NOT EXISTS calls (
   first_ts INTEGER NOT NULL,   -- Unix ns of the first and last collector times
   last_ts  INTEGER NOT NULL,
   status   INTEGER,            -- final status of the initial request
+  outcome  TEXT,               -- the analysis outcome (answered, busy, ...), as in the summary
   size     INTEGER NOT NULL,   -- bytes of the call file the row was computed from
   ino      TEXT NOT NULL,      -- its inode: a file deleted and re-created is a new file
   summary  TEXT NOT NULL       -- the CallSummary as JSON, exactly what list prints
 );
-CREATE INDEX IF NOT EXISTS calls_first ON calls(first_ts);
-CREATE INDEX IF NOT EXISTS calls_last ON calls(last_ts);
+-- Time indexes that also carry what --failed, --outcome and --status test: SQLite filters on the
+-- index entries and reads the table row (with its summary) of matching calls only.
+CREATE INDEX IF NOT EXISTS calls_first ON calls(first_ts, last_ts, outcome, status);
+CREATE INDEX IF NOT EXISTS calls_last ON calls(last_ts, first_ts, outcome, status);
 -- The longest call's span, in O(log n): it bounds first_ts from below for a time range (query.ts).
 CREATE INDEX IF NOT EXISTS calls_span ON calls(last_ts - first_ts);
 `;
@@ -120,7 +123,9 @@ export function openIndex(storeRoot: string, opts: { create: boolean }): Databas
     setMeta(db, 'schema', String(INDEX_SCHEMA_VERSION));
   } else if (version !== String(INDEX_SCHEMA_VERSION)) {
     if (!opts.create) { db.close(); return undefined; }
-    db.exec('DELETE FROM calls; DELETE FROM meta;');
+    // Another schema: its tables and indexes may lack columns (CREATE ... IF NOT EXISTS kept them).
+    db.exec('DROP TABLE IF EXISTS calls; DELETE FROM meta;');
+    db.exec(SCHEMA);
     setMeta(db, 'schema', String(INDEX_SCHEMA_VERSION));
   }
   return db;

@@ -81,8 +81,3 @@ export function rowFromContent(buf: Buffer, ino: bigint, hash: string, callId?: 
   };
 }
 
-/** The layout key (md5 hex) of a call file path: its last three components. */
-export function hashOfPath(path: string): string {
-  const parts = path.split(/[\\/]/);
-  return parts.slice(-3).join('');
-}

@@ -2,11 +2,13 @@
 // batch a writer appends (index-worker.ts), journal recovery for `list`, and the full rebuild of `reindex`.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { callHash, hashRelPath } from '../layout.js';
+import { callHash, hashOfPath, hashRelPath } from '../layout.js';
 import type { Batch, FlushListener } from '../sink.js';
 import type { Store } from '../store.js';
 import { indexPath, markComplete, openIndex, setMeta, type Database } from './db.js';
-import { hashOfPath, rowFromFileSync, type CallRow, type RowResult } from './row.js';
+// row.js (and the dialogue and analysis code behind it) is loaded when a row is computed, not
+// by `list` answering from current rows.
+import type { CallRow, RowResult } from './row.js';
 import { listSegments, readSegment, writerAlive } from './pending.js';
 
 /**
@@ -15,15 +17,15 @@ import { listSegments, readSegment, writerAlive } from './pending.js';
  * it). Call files only grow, so two writers racing on one call can never leave the older view.
  */
 export function writeRows(db: Database, rows: CallRow[], gone: string[] = []): void {
-  const upsert = db.prepare(`INSERT INTO calls(hash, call_id, first_ts, last_ts, status, size, ino, summary)
-    VALUES (@hash, @callId, @firstTs, @lastTs, @status, @size, @ino, @summary)
+  const upsert = db.prepare(`INSERT INTO calls(hash, call_id, first_ts, last_ts, status, outcome, size, ino, summary)
+    VALUES (@hash, @callId, @firstTs, @lastTs, @status, @outcome, @size, @ino, @summary)
     ON CONFLICT(hash) DO UPDATE SET call_id = excluded.call_id, first_ts = excluded.first_ts, last_ts = excluded.last_ts,
-      status = excluded.status, size = excluded.size, ino = excluded.ino, summary = excluded.summary
+      status = excluded.status, outcome = excluded.outcome, size = excluded.size, ino = excluded.ino, summary = excluded.summary
     WHERE excluded.ino <> calls.ino OR excluded.size >= calls.size`);
   const del = db.prepare('DELETE FROM calls WHERE hash = ?');
   db.transaction(() => {
     for (const r of rows) {
-      upsert.run({ hash: r.hash, callId: r.callId, firstTs: r.firstTs, lastTs: r.lastTs, status: r.status, size: r.size, ino: r.ino, summary: JSON.stringify(r.summary) });
+      upsert.run({ hash: r.hash, callId: r.callId, firstTs: r.firstTs, lastTs: r.lastTs, status: r.status, outcome: r.summary.outcome ?? null, size: r.size, ino: r.ino, summary: JSON.stringify(r.summary) });
     }
     for (const h of gone) del.run(h);
   }).immediate();
@@ -36,6 +38,8 @@ export function writeRows(db: Database, rows: CallRow[], gone: string[] = []): v
 export async function rowsFor(items: { path: string; hash: string; callId?: string }[], slice = 256): Promise<{ rows: CallRow[]; gone: string[] }> {
   const rows: CallRow[] = [];
   const gone: string[] = [];
+  if (items.length === 0) return { rows, gone };
+  const { rowFromFileSync } = await import('./row.js');
   for (let i = 0; i < items.length; i++) {
     if (i > 0 && i % slice === 0) await new Promise<void>((r) => setImmediate(r));
     const it = items[i]!;
