@@ -4,7 +4,8 @@
 // the same input (issue 6): tshark for pcaps, wc -l for logs, a full scan for list, node itself
 // for start-up. Options: --dir DIR (work files, default $TMPDIR/call-inspector-bench),
 // --runs N, --ingest-runs N, --size 1GB, --calls N (store size), --keep (keep the stores),
-// --skip-ingest (only the store, show, list and start-up parts), --prepare (only make the
+// --skip-ingest (only the store, show, list and start-up parts), --kinds pcap-sip,pcap-hep,
+// freeswitch,kamailio (the ingest parts to run), --skip-listen, --prepare (only make the
 // inputs and the store, for a later run to reuse).
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -27,6 +28,9 @@ const dir = opt('--dir') ?? join(tmpdir(), 'call-inspector-bench');
 const bin = join(projectRoot(), 'bin', 'call-inspector.js');
 const hasTime = existsSync('/usr/bin/time');
 const skipIngest = args.includes('--skip-ingest');
+const skipListen = args.includes('--skip-listen');
+/** --kinds pcap-hep,kamailio: only these ingest parts (default: all four). */
+const kinds = new Set((opt('--kinds') ?? 'pcap-sip,pcap-hep,freeswitch,kamailio').split(','));
 
 interface Measure { seconds: number; rssMb?: number; cpu?: number; code: number | null; stdout: string; stderr: string }
 
@@ -146,7 +150,7 @@ async function main(): Promise<void> {
   }
 
   // ---- pcap ingest vs tshark ----
-  for (const kind of skipIngest ? [] : ['pcap-sip', 'pcap-hep'] as const) {
+  for (const kind of skipIngest ? [] : (['pcap-sip', 'pcap-hep'] as const).filter((k) => kinds.has(k))) {
     const g = await input(kind, inputBytes, undefined, week, 'in');
     const ours = repeat(ingestRuns, () => measure(bin, ingestArgs(freshStore('store-pcap'), g.out)));
     if (ours.last.code !== 0) notes.push(`${kind} ingest exited ${ours.last.code}: ${ours.last.stderr.slice(-300)}`);
@@ -163,7 +167,7 @@ async function main(): Promise<void> {
   rmSync(join(dir, 'store-pcap'), { recursive: true, force: true });
 
   // ---- log ingest vs wc -l ----
-  for (const kind of skipIngest ? [] : ['freeswitch', 'kamailio'] as const) {
+  for (const kind of skipIngest ? [] : (['freeswitch', 'kamailio'] as const).filter((k) => kinds.has(k))) {
     const g = await input(kind, inputBytes, undefined, week, 'in');
     const ours = repeat(ingestRuns, () => measure(bin, ingestArgs(freshStore('store-log'), g.out)));
     if (ours.last.code !== 0) notes.push(`${kind} ingest exited ${ours.last.code}: ${ours.last.stderr.slice(-300)}`);
@@ -179,7 +183,7 @@ async function main(): Promise<void> {
 
   // ---- listen (bench/listen.ts): fresh stores, and stores whose fan-out exists (steady state) ----
   const listenBench = join(projectRoot(), 'dist', 'bench', 'listen.js');
-  for (const extra of [[], ['--fanout']]) {
+  for (const extra of skipListen ? [] : [[], ['--fanout']]) {
     const r = spawnSync(process.execPath, [listenBench, ...(quick ? ['--quick'] : []), ...extra], { encoding: 'utf8', maxBuffer: 1 << 26 });
     notes.push(`listen (bench/listen.ts ${extra.join(' ')}, exit ${r.status}):\n${(r.stdout || r.stderr).trim()}`);
   }
