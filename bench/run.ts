@@ -5,7 +5,8 @@
 // for start-up. Options: --dir DIR (work files, default $TMPDIR/call-inspector-bench),
 // --runs N, --ingest-runs N, --size 1GB, --calls N (store size), --keep (keep the stores),
 // --skip-ingest (only the store, show, list and start-up parts), --kinds pcap-sip,pcap-hep,
-// freeswitch,kamailio (the ingest parts to run), --skip-listen, --prepare (only make the
+// freeswitch,kamailio (the ingest parts to run), --skip-listen, --skip-store (no store, show,
+// list or start-up part), --prepare (only make the
 // inputs and the store, for a later run to reuse).
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -29,6 +30,7 @@ const bin = join(projectRoot(), 'bin', 'call-inspector.js');
 const hasTime = existsSync('/usr/bin/time');
 const skipIngest = args.includes('--skip-ingest');
 const skipListen = args.includes('--skip-listen');
+const skipStore = args.includes('--skip-store');
 /** --kinds pcap-hep,kamailio: only these ingest parts (default: all four). */
 const kinds = new Set((opt('--kinds') ?? 'pcap-sip,pcap-hep,freeswitch,kamailio').split(','));
 
@@ -188,6 +190,10 @@ async function main(): Promise<void> {
     notes.push(`listen (bench/listen.ts ${extra.join(' ')}, exit ${r.status}):\n${(r.stdout || r.stderr).trim()}`);
   }
 
+  if (skipStore) { // --skip-store: the ingest and listen parts only
+    print(machine, load0, loadavg()[0]!);
+    return;
+  }
   const { g, store } = await callStore();
   const { end } = JSON.parse(readFileSync(g.out + '.json', 'utf8')) as { end: number };
   const cli = (argv: string[], env: Record<string, string> = {}) => measure(bin, ['--store', store, ...argv], env);
