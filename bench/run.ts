@@ -6,8 +6,8 @@
 // --runs N, --ingest-runs N, --size 1GB, --calls N (store size), --keep (keep the stores),
 // --skip-ingest (only the store, show, list and start-up parts), --kinds pcap-sip,pcap-hep,
 // freeswitch,kamailio (the ingest parts to run), --skip-listen, --skip-store (no store, show,
-// list or start-up part), --prepare (only make the
-// inputs and the store, for a later run to reuse).
+// list or start-up part), --prepare (only make the inputs and the store, for a later run to
+// reuse).
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
