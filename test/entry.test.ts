@@ -85,6 +85,7 @@ test('the fast path declines what it does not know exactly, and keeps the defaul
   assert.equal(parseListArgs(['list', '--since', '1d', '--since', '2d']), undefined);
   assert.equal(parseListArgs(['list', '--failed=false']), undefined);
   assert.equal(parseListArgs(['list', 'x']), undefined);
+  assert.equal(parseListArgs(['list', '--store', 'b'], 'a'), undefined, '--store before and after the command');
   assert.deepEqual(parseListArgs(['list', '--grep', 'bob', '--status', '486', '--status=5xx', '--limit', '7', '-f', 'json']),
     { format: 'json', filter: 'bob', status: ['486', '5xx'], limit: 7 });
   assert.equal(parseShowArgs(['show', 'x', '--unknown']), undefined);

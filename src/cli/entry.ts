@@ -2,8 +2,8 @@
 // (cliui, string-width, y18n …), more than the whole budget of `show` (issue 6: < 100 ms) and
 // most of `--help`'s (< 150 ms). So the commands typed many times a day take a fast path that
 // does not load it: `--help` and `--version` from a cache of the text yargs itself rendered, and
-// `show CALLID` and `list` with the flags they know. Anything else — or anything the fast path does not
-// recognise exactly — goes to main.ts and yargs, unchanged.
+// `show CALLID` and `list` with the flags they know. Anything else — or anything the fast path
+// does not recognise exactly — goes to main.ts and yargs, unchanged.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -141,7 +141,7 @@ function withoutLeadingStore(args: string[]): { args: string[]; store?: string }
 export function parseFastArgs(cmd: FastCommand, args: string[], store?: string): Record<string, unknown> | undefined {
   const argv: Record<string, unknown> = { ...cmd.defaults };
   if (store !== undefined) argv.store = store;
-  const given = new Set<string>();
+  const given = new Set<string>(store !== undefined ? ['store'] : []);
   const positionals: string[] = [];
   for (let i = 1; i < args.length; i++) {
     const a = args[i]!;

@@ -83,16 +83,21 @@ function likePattern(text: string | undefined): string | undefined {
 }
 
 /**
- * Size and inode of a call file, or undefined when it is gone. A plain stat (no exception for a
- * missing file, no BigInt fields) costs a fifth less than a bigint one; an inode number above
- * 2^53 (XFS, btrfs) is read again exactly.
+ * Size and inode of a call file, undefined when it is gone, 'unknown' when it cannot be looked at
+ * (permissions, I/O error: its row is neither trusted as changed nor pruned). A plain stat (no
+ * exception for a missing file, no BigInt fields) costs a fifth less than a bigint one; an inode
+ * number above 2^53 (XFS, btrfs) is read again exactly.
  */
-function currentFile(path: string): { size: number; ino: string } | undefined {
-  const st = statSync(path, { throwIfNoEntry: false });
-  if (!st) return undefined;
-  if (Number.isSafeInteger(st.ino)) return { size: st.size, ino: String(st.ino) };
-  const big = statSync(path, { bigint: true, throwIfNoEntry: false });
-  return big && { size: Number(big.size), ino: big.ino.toString() };
+function currentFile(path: string): { size: number; ino: string } | undefined | 'unknown' {
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) return undefined;
+    if (Number.isSafeInteger(st.ino)) return { size: st.size, ino: String(st.ino) };
+    const big = statSync(path, { bigint: true, throwIfNoEntry: false });
+    return big && { size: Number(big.size), ino: big.ino.toString() };
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? undefined : 'unknown';
+  }
 }
 
 /** Candidates for `list`, or undefined when there is no complete index (the caller scans). */
@@ -158,7 +163,7 @@ export async function queryIndex(store: Store, q: IndexQuery): Promise<IndexAnsw
       const path = join(store.root, hashRelPath(r.hash));
       const now = currentFile(path);
       if (!now) { gone.push(r.hash); continue; } // deleted by logrotate or flush: drops out and is pruned
-      if (now.size !== Number(r.size) || now.ino !== r.ino) { changed.push({ hash: r.hash, path }); continue; }
+      if (now !== 'unknown' && (now.size !== Number(r.size) || now.ino !== r.ino)) { changed.push({ hash: r.hash, path }); continue; }
       stored.push(ListedCall.fromRow(r.first_ts, r.call_id, r.summary));
     }
     const fresh: CallRow[] = [];
