@@ -19,7 +19,7 @@ export async function entry(args: string[]): Promise<number> {
     if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) return help();
     if (args.length === 1 && args[0] === '--version') return version();
     const line = withoutLeadingStore(args);
-    const cmd = line && Object.hasOwn(FAST_COMMANDS, line.args[0] ?? '') ? FAST_COMMANDS[line.args[0]!]! : undefined;
+    const cmd = line && FAST_COMMANDS.get(line.args[0] ?? '');
     if (line && cmd) {
       const argv = parseFastArgs(cmd, line.args, line.store);
       if (argv) return runFast(cmd, argv);
@@ -123,7 +123,7 @@ const LIST: FastCommand = {
   load: () => import('./commands/list.js'),
 };
 
-const FAST_COMMANDS: Record<string, FastCommand> = { show: SHOW, list: LIST };
+const FAST_COMMANDS = new Map<string, FastCommand>([['show', SHOW], ['list', LIST]]);
 const SHORT: Record<string, string> = { '-f': '--format' };
 
 /** The global --store may come before the command: `--store DIR show CALLID`. */

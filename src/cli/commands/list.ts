@@ -5,22 +5,12 @@ import { parseCallFile } from '../../store/store.js';
 import { promises as fsp } from 'node:fs';
 import { colorEnabled, makeChalk, UsageError, writeOut } from '../output.js';
 import { openStore } from './common.js';
-import { ListedCall, NOT_FAILED_OUTCOMES, queryIndex } from '../../store/call-index/query.js';
+import { ListedCall, NOT_FAILED_OUTCOMES, queryIndex, type IndexQuery } from '../../store/call-index/query.js';
 
 const OUTCOMES = ['answered', 'busy', 'rejected', 'cancelled', 'unanswered', 'timeout', 'registered', 'challenged', 'unknown'];
 
-export interface ListFilter {
-  since?: bigint;
-  until?: bigint;
-  text?: string;
-  /** Only calls whose initial request did not succeed (analysis outcome other than answered/registered). */
-  failed?: boolean;
-  /** Exact codes (486) or classes (4xx). */
-  status?: string[];
-  outcome?: string[];
-  /** Setup (first INVITE → final response) longer than this many ms. */
-  slowSetupMs?: number;
-}
+/** One type for the filter and for the index query, so that the index cannot miss a field of it. */
+export type ListFilter = IndexQuery;
 
 export function matchesFilter(s: CallSummary, f: ListFilter): boolean {
   if (f.since !== undefined && BigInt(s.last_ts) < f.since) return false;

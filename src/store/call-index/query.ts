@@ -11,18 +11,23 @@ import type { Store } from '../store.js';
 import { hashRelPath } from '../layout.js';
 import { join } from 'node:path';
 
+/**
+ * list's whole filter (list.ts ListFilter is this type, and matchesFilter tests it on a summary).
+ * Every field is tested here in SQL exactly, but the text: a new field must be added here, or
+ * `exact` below would let rows through that the filter rejects.
+ */
 export interface IndexQuery {
   /** Calls active at or after / at or before these instants (Unix ns). */
   since?: bigint;
   until?: bigint;
-  /** Case-insensitive text the summary must contain (a superset: the caller filters exactly). */
+  /** Case-insensitive text in Call-ID, From, To, method, reason or capture points (SQL: a superset). */
   text?: string;
-  /** Outcome and status tests, as list's filter has them (see matchesFilter). */
+  /** Only calls whose initial request did not succeed (outcome other than NOT_FAILED_OUTCOMES). */
   failed?: boolean;
   outcome?: string[];
   /** Exact codes (486) or classes (4xx). */
   status?: string[];
-  /** Setup longer than this many ms. */
+  /** Setup (first INVITE → final response) longer than this many ms. */
   slowSetupMs?: number;
 }
 
@@ -167,11 +172,13 @@ export async function queryIndex(store: Store, q: IndexQuery): Promise<IndexAnsw
       stored.push(ListedCall.fromRow(r.first_ts, r.call_id, r.summary));
     }
     const fresh: CallRow[] = [];
-    const { rowFromFile } = changed.length > 0 ? await import('./row.js') : { rowFromFile: undefined };
-    for (const c of changed) {
-      const res = await rowFromFile!(c.path, c.hash).catch(() => undefined);
-      if (!res) continue;
-      if (res.kind === 'row') fresh.push(res.row); else gone.push(c.hash);
+    if (changed.length > 0) {
+      const { rowFromFile } = await import('./row.js');
+      for (const c of changed) {
+        const res = await rowFromFile(c.path, c.hash).catch(() => undefined);
+        if (!res) continue;
+        if (res.kind === 'row') fresh.push(res.row); else gone.push(c.hash);
+      }
     }
     if (gone.length > 0 || fresh.length > 0) {
       try { writeRows(db, fresh, gone); } catch { /* a read-only store: answer anyway */ }
