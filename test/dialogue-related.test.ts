@@ -30,6 +30,20 @@ test('correlation keys: X-CID family, Session-ID, icid, HEP correlation id, B2BU
   assert.deepEqual(legKeys(self), []);
 });
 
+test('correlation keys: header names in any case or after blanks are found, a body line is not a header', () => {
+  const c = seen({ start: 'INVITE sip:bob@b.example SIP/2.0', callId: 'k-1', cseq: '1 INVITE', headers: ['SESSION-ID: ab30317f1a784dc48ff824d0d3715d86'] }, 'cap', 0, A, B);
+  assert.deepEqual(legKeys(c).map((k) => k.key), ['sid:ab30317f1a784dc48ff824d0d3715d86']);
+  // readHead takes a first header line's name trimmed; the quick check must not skip it
+  const blank = { ...c, raw: ['INVITE sip:bob@b.example SIP/2.0', ' x-cid: aleg-9', 'Call-ID: k-1', 'CSeq: 1 INVITE', ''] };
+  assert.deepEqual(legKeys(blank).map((k) => k.key), ['aleg-9']);
+  // after the blank line ending the headers, "X-CID: …" is body text
+  const body = { ...c, raw: ['INVITE sip:bob@b.example SIP/2.0', 'Call-ID: k-1', 'CSeq: 1 INVITE', '', 'X-CID: not-a-header'] };
+  assert.deepEqual(legKeys(body), []);
+  // and a message without any x-/s-/p- header has no key (the head is not read at all)
+  const plain = { ...c, raw: ['OPTIONS sip:x SIP/2.0', 'Call-ID: k-1', 'CSeq: 1 OPTIONS', 'Via: SIP/2.0/UDP h;branch=z9hG4bK1', ''] };
+  assert.deepEqual(legKeys(plain), []);
+});
+
 test('B2BUA Call-ID conventions', () => {
   assert.equal(b2buaBase('1d393ec9824cf660c6b71a4ff8c37.b2bua'), '1d393ec9824cf660c6b71a4ff8c37');
   assert.equal(b2buaBase('abcdef123-b2b_1'), 'abcdef123');

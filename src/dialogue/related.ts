@@ -39,6 +39,25 @@ function usable(key: string): boolean {
   return key.length > 0 && key.length <= 512 && !/[\t\r\n]/.test(key);
 }
 
+const X = 0x78, S = 0x73, P = 0x70;
+
+/**
+ * Whether a header line's name may be one legKeys looks for (x-…, session-id, p-charging-vector):
+ * its first letter after any blanks, as readHead takes the name. Most messages have none, and
+ * then reading the head (an object per header, for every chunk a writer stores) is skipped.
+ */
+function mayHoldLegHeaders(raw: string[]): boolean {
+  for (let i = 1; i < raw.length; i++) {
+    const line = raw[i]!;
+    if (line === '') return false;
+    let j = 0, c = line.charCodeAt(0);
+    while (c === 0x20 || c === 0x09) c = line.charCodeAt(++j);
+    c |= 0x20; // ASCII lowercase
+    if (c === X || c === S || c === P) return true;
+  }
+  return false;
+}
+
 /** The correlation keys one chunk carries. */
 export function legKeys(c: Chunk): LegKey[] {
   const own = c['call-id'];
@@ -50,7 +69,7 @@ export function legKeys(c: Chunk): LegKey[] {
   };
   // One scan of the headers for the three kinds (this runs for every chunk a writer stores).
   const xcid: string[] = [], sessionIds: string[] = [], chargingVectors: string[] = [];
-  if (c.kind === 'sip') {
+  if (c.kind === 'sip' && mayHoldLegHeaders(c.raw)) {
     for (const h of readHead(c.raw).headers) {
       if (CALL_ID_HEADERS.includes(h.lower)) xcid.push(h.rawValue);
       else if (h.lower === 'session-id') sessionIds.push(h.rawValue);
