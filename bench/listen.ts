@@ -3,10 +3,11 @@
 // generator in another process for N seconds; figures come from the listener's own counters at
 // exit and its CPU time from /proc/<pid>/stat during the send window.
 //   node dist/bench/listen.js [--quick] [--seconds N (60)] [--rates 10000,20000,30000,50000] [--per-call 10] [--fanout]
+//     [--store-dir DIR]   (where the stores go: /dev/shm takes the disk out of the measure)
 // Each packet is a distinct SIP message (10 per call by default), so every one must be stored.
 import { fork, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Store } from '../src/store/store.js';
 import { markComplete, openIndex } from '../src/store/call-index/db.js';
@@ -101,8 +102,8 @@ function withFanout(store: string): void {
 async function measureRate(rate: number, seconds: number, perCall: number, fanout: boolean) {
   // Each rate starts from a disk with nothing left to write back: the previous run's ~10^5 call
   // files (removed after it) would otherwise be written back during this one.
-  spawnSync('sync');
-  const store = tempStore();
+  const storeDir = opt('--store-dir');
+  const store = storeDir ? join(mkdtempSync(join(storeDir, 'listen-bench-')), 'store') : tempStore();
   if (fanout) {
     // A store with its (empty, complete) list index, as a collector's own would be, then the fan-out.
     Store.open(store, { create: true });
@@ -110,6 +111,9 @@ async function measureRate(rate: number, seconds: number, perCall: number, fanou
     if (db) { markComplete(db); db.close(); }
     withFanout(store);
   }
+  // Written back before the run, like a collector's directories made weeks ago: 65,536 new
+  // directories left dirty cost the kernel's writeback CPU during the run instead.
+  spawnSync('sync');
   const l = await startListen(store, ['--udp', '127.0.0.1:0'], 15000, true);
   const pid = l.child.pid!;
   const cpu0 = cpuSeconds(pid);
@@ -155,7 +159,7 @@ async function main(): Promise<void> {
   const perCall = Number(opt('--per-call') ?? 10);
   const fanout = args.includes('--fanout');
   console.log(`listen benchmark: HEP3/UDP on loopback, ${seconds} s per rate, ${perCall} messages per call, node ${process.version}, `
-    + (fanout ? 'stores with their fan-out directories made beforehand (a collector past its first 65k calls)' : 'fresh stores (every new call also makes its directory)'));
+    + (opt('--store-dir') ? `stores in ${opt('--store-dir')}, ` : '') + (fanout ? 'stores with their fan-out directories made beforehand (a collector past its first 65k calls)' : 'fresh stores (every new call also makes its directory)'));
   console.log('rate/s   sent      achieved/s  received  stored    dropped  loss %   listener CPU %  stop s (index drain)');
   const results = [];
   for (const rate of rates) {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { appendFileSync, existsSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { runCli, tempDir, tempStore } from './helpers/cli.js';
@@ -303,3 +303,62 @@ for (const [batchChunks, maxBacklog] of [[100, 60], [2, 3]] as const) {
     await assertSameAsScan(store.root, []);
   });
 }
+
+test('an index of an older schema is replaced by the first writer and used again after reindex; a newer one is left alone', async () => {
+  const dir = tempDir();
+  const store = tempStore();
+  assert.equal((await runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'a.ndjson', 0, 12)])).code, 0);
+  const indexFile = join(store, '.index', 'calls.sqlite');
+  const Db = createRequire(import.meta.url)('better-sqlite3');
+  // The index as schema 2 (session 4's release) left it: its table, its indexes, marked complete.
+  rmSync(join(store, '.index'), { recursive: true, force: true });
+  mkdirSync(join(store, '.index'), { recursive: true });
+  const old = new Db(indexFile);
+  old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE calls (hash TEXT PRIMARY KEY, call_id TEXT NOT NULL, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+      status INTEGER, outcome TEXT, size INTEGER NOT NULL, ino TEXT NOT NULL, summary TEXT NOT NULL);
+    CREATE INDEX calls_first ON calls(first_ts, last_ts, outcome, status);
+    CREATE INDEX calls_last ON calls(last_ts, first_ts, outcome, status);
+    INSERT INTO meta VALUES ('schema', '2'), ('complete', 'x');
+    INSERT INTO calls VALUES ('00', 'stale', 1, 2, 200, 'answered', 1, '1', '{"call-id":"stale"}');`);
+  old.close();
+  const tables = () => {
+    const db = new Db(indexFile, { readonly: true });
+    try {
+      return {
+        schema: (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value,
+        sql: (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'calls'").get() as { sql: string }).sql,
+        indexes: (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'calls' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((r) => r.name),
+        rows: (db.prepare('SELECT count(*) AS n FROM calls').get() as { n: number }).n,
+      };
+    } finally { db.close(); }
+  };
+  // A reader neither uses nor changes it: list scans, and says why.
+  const scanned = await runCli(['--store', store, 'list', '-f', 'json']);
+  assert.equal(scanned.code, 0, scanned.stderr);
+  assert.equal((JSON.parse(scanned.stdout) as unknown[]).length, 12);
+  assert.deepEqual(tables().indexes, ['calls_first', 'calls_last']);
+  assert.equal(tables().schema, '2');
+  // A writer replaces it with an empty index of this schema, not complete: list still scans.
+  assert.equal((await runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'b.ndjson', 12, 3)])).code, 0);
+  const now = tables();
+  assert.equal(now.schema, '3');
+  assert.match(now.sql, /WITHOUT ROWID/);
+  assert.deepEqual(now.indexes, ['calls_hash', 'calls_last', 'calls_span']);
+  const before = await runCli(['--store', store, 'list', '-f', 'json']);
+  assert.match(before.stderr, /out of date|being rebuilt/);
+  assert.equal((JSON.parse(before.stdout) as unknown[]).length, 15);
+  // After one reindex the index answers, as the scan does.
+  assert.equal((await runCli(['--store', store, 'reindex', '-q'])).code, 0);
+  assert.equal(tables().rows, 15);
+  await assertSameAsScan(store, ['--since', iso(T0 + 5 * 600), '--until', iso(T0 + 11 * 600)]);
+  await assertSameAsScan(store, ['--failed']);
+  // An index from a newer call-inspector: left as it is by readers and writers alike.
+  const newer = new Db(indexFile);
+  newer.prepare("UPDATE meta SET value = '99' WHERE key = 'schema'").run();
+  newer.close();
+  assert.equal((await runCli(['--store', store, 'ingest', '-q', inputOf(dir, 'c.ndjson', 15, 2)])).code, 0);
+  assert.equal(tables().schema, '99');
+  assert.equal(tables().rows, 15);
+  assert.equal((JSON.parse((await runCli(['--store', store, 'list', '-f', 'json'])).stdout) as unknown[]).length, 17);
+});
