@@ -29,7 +29,8 @@ export function authRules(cm: CallModel): Finding[] {
   for (const t of cm.txs) {
     if (t.inDialog || t.hop !== 0 || t.requests.length === 0 || t.method === 'ACK' || t.method === 'CANCEL') continue;
     const k = `${t.callId}|${t.method}`;
-    groups.set(k, [...(groups.get(k) ?? []), t]);
+    const group = groups.get(k);
+    if (group) group.push(t); else groups.set(k, [t]); // not a copy per request: keepalive Call-IDs have 10^5
   }
   for (const list of groups.values()) {
     list.sort((a, b) => (a.requests[0]!.time < b.requests[0]!.time ? -1 : 1));

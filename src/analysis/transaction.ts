@@ -80,30 +80,121 @@ function linkHops(list: Transaction[]): void {
   }
   // B2BUA-style continuation: same method, out of dialogue, sent while the parent was pending,
   // from the very address (ip:port) the parent went to. Across Call-IDs only the exact endpoint:
-  // on one host (loopback labs, containers) a host match would chain unrelated calls.
+  // on one host (loopback labs, containers) a host match would chain unrelated calls. Within one
+  // Call-ID (an SBC or a registrar front relaying it with a fresh Via from another socket or
+  // address), any other sender. The parent is the latest such request, the first in list order
+  // among equals. Candidates are looked up by endpoint and by Call-ID and sender, not scanned:
+  // a Call-ID kept for weeks (keepalives, registrations) has 10^5 transactions.
+  const byDst = new Map<string, Transaction[]>();
+  const byCall = new Map<string, Map<string | undefined, Transaction[]>>();
+  for (const p of list) {
+    if (!p.requests[0] || p.inDialog) continue;
+    if (p.dst !== undefined) push(byDst, `${p.method}\u0000${p.dst}`, p);
+    if (p.callId !== undefined) {
+      const key = `${p.method}\u0000${p.callId}`;
+      let bySrc = byCall.get(key);
+      if (!bySrc) byCall.set(key, bySrc = new Map());
+      push(bySrc, p.src, p);
+    }
+  }
+  const pendingDst = new Map([...byDst].map(([k, ts]) => [k, new PendingRequests(ts)]));
+  const pendingCall = new Map([...byCall].map(([k, m]) => [k, [...m].map(([src, ts]) => [src, new PendingRequests(ts)] as const)]));
   for (const t of list) {
     const r = t.requests[0];
     if (t.parent || !r || t.inDialog || t.method === 'ACK' || t.method === 'CANCEL' || t.src === undefined) continue;
+    const accept = (p: Transaction) => p !== t && !isAncestor(t, p);
     let best: Transaction | undefined;
-    for (const p of list) {
-      const pr = p.requests[0];
-      if (p === t || !pr || p.inDialog || p.method !== t.method) continue;
-      // The exact endpoint it was sent to; or, within one Call-ID (an SBC or a registrar front
-      // relaying it with a fresh Via from another socket or address), any other sender.
-      const sameCall = p.callId !== undefined && p.callId === t.callId && p.src !== t.src;
-      if (p.dst !== t.src && !sameCall) continue;
-      if (pr.time > r.time || (p.final && p.final.time < r.time)) continue;
-      if (isAncestor(t, p)) continue;
-      if (!best || pr.time > best.requests[0]!.time) best = p;
+    const consider = (p: Transaction | undefined) => {
+      if (p && (!best || p.requests[0]!.time > best.requests[0]!.time || (p.requests[0]!.time === best.requests[0]!.time && p.id < best.id))) best = p;
+    };
+    consider(pendingDst.get(`${t.method}\u0000${t.src}`)?.latest(r.time, accept));
+    if (t.callId !== undefined) {
+      for (const [src, pending] of pendingCall.get(`${t.method}\u0000${t.callId}`) ?? []) {
+        if (src !== t.src) consider(pending.latest(r.time, accept));
+      }
     }
     if (best) { t.parent = best; best.children.push(t); }
   }
-  const depth = (t: Transaction, seen = new Set<Transaction>()): number => {
-    if (!t.parent || seen.has(t)) return 0;
-    seen.add(t);
-    return depth(t.parent, seen) + 1;
-  };
-  for (const t of list) t.hop = depth(t);
+  // Hops from the originator: iterative and memoised, as a chain of parents can be as long as
+  // the call. A node on a cycle (not made here: isAncestor looks 64 parents up) counts the
+  // cycle's length, as the recursive walk that stopped at the first node seen twice did.
+  const depths = new Map<Transaction, number>();
+  for (const t of list) {
+    const path: Transaction[] = [];
+    const onPath = new Map<Transaction, number>();
+    let at = t;
+    while (at.parent && !depths.has(at) && !onPath.has(at)) { onPath.set(at, path.length); path.push(at); at = at.parent; }
+    let end = path.length, d: number;
+    if (depths.has(at)) d = depths.get(at)!;
+    else if (onPath.has(at)) {
+      end = onPath.get(at)!;
+      d = path.length - end;
+      for (let i = end; i < path.length; i++) depths.set(path[i]!, d);
+    } else depths.set(at, d = 0); // the originator
+    for (let i = end - 1; i >= 0; i--) depths.set(path[i]!, ++d);
+  }
+  for (const t of list) t.hop = depths.get(t)!;
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const a = m.get(k);
+  if (a) a.push(v); else m.set(k, [v]);
+}
+
+/**
+ * Requests of one endpoint (or one Call-ID and sender), by time, with a max-tree over the time of
+ * their final responses (none: pending for ever), so that the latest request sent by a time and
+ * still pending then is found in O(log n).
+ */
+class PendingRequests {
+  private readonly items: Transaction[];
+  private readonly times: bigint[];
+  /** Max-tree over the items' final times, leaves from `leaves`. */
+  private readonly tree: (bigint | number)[];
+  private readonly leaves: number;
+
+  constructor(transactions: Transaction[]) {
+    // By time, and among equal times the first in list order last: walking back from the latest
+    // finds it first, as the scan in list order kept it.
+    this.items = [...transactions].sort((a, b) => {
+      const ta = a.requests[0]!.time, tb = b.requests[0]!.time;
+      return ta < tb ? -1 : ta > tb ? 1 : b.id - a.id;
+    });
+    this.times = this.items.map((t) => t.requests[0]!.time);
+    let leaves = 1;
+    while (leaves < this.items.length) leaves *= 2;
+    this.leaves = leaves;
+    this.tree = new Array<bigint | number>(2 * leaves).fill(-Infinity);
+    this.items.forEach((t, i) => { this.tree[leaves + i] = t.final ? t.final.time : Infinity; });
+    for (let i = leaves - 1; i >= 1; i--) this.tree[i] = max(this.tree[2 * i]!, this.tree[2 * i + 1]!);
+  }
+
+  /** The latest request sent at or before `at` and without a final response before `at` that `accept`s. */
+  latest(at: bigint, accept: (t: Transaction) => boolean): Transaction | undefined {
+    let lo = 0, hi = this.times.length; // first index with time > at
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.times[mid]! <= at) lo = mid + 1; else hi = mid; }
+    for (let i = this.rightmostPending(lo - 1, at); i >= 0; i = this.rightmostPending(i - 1, at)) {
+      if (accept(this.items[i]!)) return this.items[i];
+    }
+    return undefined;
+  }
+
+  /** The last index <= `last` whose final time is not before `at` (-1: none). */
+  private rightmostPending(last: number, at: bigint): number {
+    if (last < 0) return -1;
+    const visit = (node: number, lo: number, hi: number): number => {
+      if (lo > last || this.tree[node]! < at) return -1;
+      if (hi === lo) return lo;
+      const mid = (lo + hi) >> 1;
+      const right = visit(2 * node + 1, mid + 1, hi);
+      return right >= 0 ? right : visit(2 * node, lo, mid);
+    };
+    return visit(1, 0, this.leaves - 1);
+  }
+}
+
+function max(a: bigint | number, b: bigint | number): bigint | number {
+  return a > b ? a : b;
 }
 
 function isAncestor(a: Transaction, of: Transaction): boolean {

@@ -31,7 +31,11 @@ export function retransmissionRule(cm: CallModel): Finding[] {
     }
     // Final responses, grouped by status: a repeated 2xx means its ACK did not arrive (§13.3.1.4).
     const byStatus = new Map<number, SipView[]>();
-    for (const r of t.responses) if (r.status! >= 200) byStatus.set(r.status!, [...(byStatus.get(r.status!) ?? []), r]);
+    for (const r of t.responses) {
+      if (r.status! < 200) continue;
+      const same = byStatus.get(r.status!);
+      if (same) same.push(r); else byStatus.set(r.status!, [r]);
+    }
     for (const [status, copies] of byStatus) {
       const re = retransmissions(copies);
       if (re.length === 0) continue;

@@ -99,7 +99,8 @@ export function kazooReorder(chunks: Chunk[], refOverride?: string): KazooResult
       }
       L = next;
     }
-    ordered.push(...L, ...still);
+    for (const c of L) ordered.push(c); // not push(...L): a long-lived Call-ID's chunks overflow the call stack
+    for (const c of still) ordered.push(c);
   }
   return { ordered, ref, dropped, notes };
 }

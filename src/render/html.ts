@@ -142,7 +142,8 @@ export function renderHtml(d: Dialogue, opts: HtmlOptions = {}): string {
   const layout = layoutColumns(entities.map((_, i) => Math.min(40, Math.max(displayWidth(top[i]!), displayWidth(bottom[i]!)))), spans, 2);
   const xs = lifelines(layout).map((x) => (x + MARGIN_CELLS) * CELL);
   const lastX = xs[xs.length - 1]!;
-  const annotationWidth = Math.max(...plans.filter((p) => p.annotation).map((p) => Math.min(100, displayWidth(p.full)) + 4), 0);
+  // reduce, not Math.max(...): a Call-ID kept for weeks (keepalives) can have 10^5 messages.
+  const annotationWidth = plans.reduce((w, p) => (p.annotation ? Math.max(w, Math.min(100, displayWidth(p.full)) + 4) : w), 0);
   const width = Math.ceil(Math.max(lastX + (layout.tail + 2) * CELL, xs[0]! + annotationWidth * CELL) + 8);
   const height = HEAD + plans.length * ROW + 16;
 

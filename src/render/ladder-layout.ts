@@ -99,8 +99,9 @@ export function fitLayout(names: number[], spans: LabelSpan[], available: number
     if (layoutWidth(l) <= available) return l;
   }
   const fits = (cap: number, nameCap: number) => layoutWidth(layoutColumns(names, spans, 1, cap, nameCap)) <= available;
-  const longestLabel = Math.max(1, ...spans.map((s) => s.width));
-  const longestName = Math.max(1, ...names);
+  // reduce, not Math.max(...): a Call-ID kept for weeks (keepalives) can have 10^5 messages.
+  const longestLabel = spans.reduce((w, s) => Math.max(w, s.width), 1);
+  const longestName = names.reduce((w, n) => Math.max(w, n), 1);
   // Below this a label is little more than its ellipsis.
   const minLabel = Math.min(8, longestLabel);
   if (fits(minLabel, Infinity)) return layoutColumns(names, spans, 1, largest(minLabel, longestLabel, (c) => fits(c, Infinity)));

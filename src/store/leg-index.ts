@@ -160,7 +160,7 @@ export async function collectRelatedLegs(store: Store, callId: string, limit = 5
     const r = await store.readCall(id);
     if (!r || r.chunks.length === 0) continue;
     callIds.push(id);
-    chunks.push(...r.chunks);
+    for (const c of r.chunks) chunks.push(c); // not push(...): a leg can hold 10^5 chunks
     for (const other of await index.lookup(id)) enqueue(other, `carries ${id}`);
     const keys = new Map<string, string>();
     for (const c of r.chunks) for (const k of legKeys(c)) keys.set(k.key, k.via);

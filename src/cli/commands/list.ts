@@ -93,7 +93,9 @@ export function renderList(calls: ListedCall[], format: string, color: boolean):
   const lines = rows.map((r) => [r['call-id'], r.first.replace('T', ' ').slice(0, 23), r.last.replace('T', ' ').slice(0, 23), r.from ?? '-', r.to ?? '-',
     r.method ?? '-', r.status !== undefined ? `${r.status} ${r.reason ?? ''}`.trim() : '-', outcomeCell(r) || '-', String(r.messages), r.capture_points.join(',')]);
   // Column widths from the content, capped so that one huge Call-ID does not pad every line.
-  const widths = head.map((h, i) => Math.min(60, Math.max(h.length, ...lines.map((l) => l[i]!.length))));
+  // A loop, not Math.max(...column): spreading a million rows overflows the call stack.
+  const widths = head.map((h) => Math.min(60, h.length));
+  for (const l of lines) for (let i = 0; i < widths.length; i++) if (l[i]!.length > widths[i]!) widths[i] = Math.min(60, l[i]!.length);
   const format1 = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const chalk = makeChalk(color);
   const out = [chalk.bold(format1(head)), ...lines.map(format1)];
