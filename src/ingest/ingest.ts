@@ -45,7 +45,9 @@ export interface InputSummary {
   chunks: number;
   written: number;
   duplicates: number;
+  /** Distinct Call-IDs; estimated (within ~1 %) past half a million, and then calls_estimated is set. */
   calls: number;
+  calls_estimated?: true;
   skipped: Record<string, number>;
   resumedFrom?: number;
   note?: string;
@@ -203,6 +205,7 @@ export async function ingestInput(store: Store, sink: ChunkSink, input: string, 
   summary.written = sink.totals.written - before.written;
   summary.duplicates = sink.totals.duplicates - before.duplicates;
   summary.calls = calls.size;
+  if (calls.estimated) summary.calls_estimated = true;
   return summary;
 }
 

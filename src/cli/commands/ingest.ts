@@ -60,7 +60,7 @@ export function summaryLine(s: InputSummary): string {
   const parts = [
     formatBytes(s.bytes),
     `${s.chunks} chunk${s.chunks === 1 ? '' : 's'} (${s.written} new, ${s.duplicates} already stored)`,
-    `${s.calls} call${s.calls === 1 ? '' : 's'}`,
+    `${s.calls_estimated ? '~' : ''}${s.calls} call${s.calls === 1 ? '' : 's'}`,
     skippedTotal === 0 ? '0 skipped' : `${skippedTotal} skipped (${skipped.map(([r, n]) => `${r}: ${n}`).join(', ')})`,
   ];
   const resumed = s.resumedFrom ? ` from byte ${s.resumedFrom}` : '';
@@ -126,10 +126,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     written: summaries.reduce((a, s) => a + s.written, 0),
     duplicates: summaries.reduce((a, s) => a + s.duplicates, 0),
     calls: runCalls.size,
+    ...(runCalls.estimated ? { calls_estimated: true as const } : {}),
     skipped: summaries.reduce((a, s) => a + Object.values(s.skipped).reduce((x, y) => x + y, 0), 0),
   };
   if (!quiet && summaries.length > 1) {
-    diag(`ingest: total: ${totals.inputs} inputs (${totals.failed} failed), ${formatBytes(totals.bytes)}, ${totals.chunks} chunks (${totals.written} new), ${totals.calls} calls, ${totals.skipped} skipped`);
+    diag(`ingest: total: ${totals.inputs} inputs (${totals.failed} failed), ${formatBytes(totals.bytes)}, ${totals.chunks} chunks (${totals.written} new), ${totals.calls_estimated ? '~' : ''}${totals.calls} calls, ${totals.skipped} skipped`);
   }
   if (argv.json) await writeOut(JSON.stringify({ store: store.root, inputs: summaries, totals }, null, 2) + '\n');
   return totals.failed > 0 ? 1 : 0;
