@@ -362,3 +362,51 @@ test('an index of an older schema is replaced by the first writer and used again
   assert.equal(tables().rows, 15);
   assert.equal((JSON.parse((await runCli(['--store', store, 'list', '-f', 'json'])).stdout) as unknown[]).length, 17);
 });
+
+test('listen-style settling: a big call is recomputed only after a hold that grows with its size; others are not kept waiting; the drain gives every call its last row', { timeout: 60_000 }, async () => {
+  const store = Store.open(tempStore(), { create: true });
+  // Rows after 100 ms of quiet (listen: 2 s); "big" from 1.5 kB here (listen: 16 MB): a hold of 30 s or more.
+  const thread = IndexThread.start(store, { settleMs: 100, bigCallBytes: 1500 });
+  assert.ok(thread, 'the SQLite module is needed here');
+  const sink = new ChunkSink(store, 1000);
+  sink.onBeforeAppend(thread.beforeAppend);
+  sink.onFlush((batch) => thread.afterAppend(batch));
+  const Db = createRequire(import.meta.url)('better-sqlite3');
+  const messages = (callId: string) => {
+    const db = new Db(join(store.root, '.index', 'calls.sqlite'), { readonly: true });
+    try {
+      const row = db.prepare('SELECT summary FROM calls WHERE call_id = ?').get(callId) as { summary: string } | undefined;
+      return row ? (JSON.parse(row.summary) as { messages: number }).messages : 0;
+    } finally { db.close(); }
+  };
+  const add = async (chunks: object[]) => { for (const o of chunks) sink.add(chunkFromJson(o as Record<string, unknown>)!); await sink.flush(); };
+  const big = callChunks(1, T0, { tag: 'big' }); // 5 messages, 3 of them already over 1.5 kB
+  const small = callChunks(2, T0, { tag: 'small', status: 486 }); // 1 and 2 messages: under 1.5 kB
+  const until = async (what: () => boolean) => { for (const t = Date.now(); !what() && Date.now() - t < 10_000;) await new Promise((r) => setTimeout(r, 20)); };
+  let drained = false;
+  try {
+  await add(big.slice(0, 3));
+  await add(small.slice(0, 1));
+  const sizeOf = (c: object) => statSync(callPath(store.root, (c as { 'call-id': string })['call-id'])).size;
+  assert.ok(sizeOf(big[0]!) > 1500 && sizeOf(small[0]!) * 2 < 1500, `sizes ${sizeOf(big[0]!)} and ${sizeOf(small[0]!)}`);
+  const bigId = (big[0] as { 'call-id': string })['call-id'], smallId = (small[0] as { 'call-id': string })['call-id'];
+  await until(() => messages(bigId) === 3 && messages(smallId) === 1);
+  assert.equal(messages(bigId), 3, 'first row of the big call');
+  // Both grow; the small one is recomputed after its settle, the big one is held.
+  await add(big.slice(3));
+  await add(small.slice(1, 2));
+  await until(() => messages(smallId) === 2);
+  assert.equal(messages(smallId), 2, 'a small call is not held');
+  await new Promise((r) => setTimeout(r, 400)); // well past the settle time
+  assert.equal(messages(bigId), 3, 'the big call is held');
+  // list is not stale meanwhile: the file grew, so list recomputes that row itself.
+  const listed = (await listJson(store.root, [], true)) as { 'call-id': string; messages: number }[];
+  assert.equal(listed.find((c) => c['call-id'] === bigId)?.messages, 5);
+  drained = true;
+  assert.ok(await thread.drain() >= 2);
+  assert.equal(messages(bigId), 5, 'the drain computed the held call');
+  await assertSameAsScan(store.root, []);
+  } finally {
+    if (!drained) await thread.drain(); // a failed assertion must not leave the thread running
+  }
+});

@@ -27,6 +27,8 @@ export interface IndexThreadOptions {
    * Not for listen, which must not stop taking packets for the index.
    */
   maxBacklog?: number;
+  /** With settleMs: calls whose file is at least this big are recomputed at most every 30 s per this size (index-worker.ts). */
+  bigCallBytes?: number;
 }
 
 export class IndexThread {
@@ -45,7 +47,7 @@ export class IndexThread {
   private constructor(store: Store, opts: IndexThreadOptions) {
     this.journal = new PendingJournal(store.root);
     this.worker = new Worker(new URL('./index-worker.js', import.meta.url), {
-      workerData: { root: store.root, writer: this.journal.writer, settleMs: opts.settleMs ?? 0, settleBatches: opts.settleBatches ?? 0 },
+      workerData: { root: store.root, writer: this.journal.writer, settleMs: opts.settleMs ?? 0, settleBatches: opts.settleBatches ?? 0, bigCallBytes: opts.bigCallBytes ?? 16 * 1024 * 1024 },
       // It holds one slice of calls at a time: a smaller young generation keeps its memory small
       // (the default 48 MB: ~50 MB more RSS, 8 MB: a few more scavenges).
       resourceLimits: { maxYoungGenerationSizeMb: 8 },

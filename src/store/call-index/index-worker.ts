@@ -15,7 +15,7 @@ export type ToIndexThread =
   | { type: 'drain' };
 export type FromIndexThread = { type: 'drained'; rows: number } | { type: 'progress'; waiting: number };
 
-const { root, writer, settleMs, settleBatches } = workerData as { root: string; writer: string; settleMs: number; settleBatches: number };
+const { root, writer, settleMs, settleBatches, bigCallBytes } = workerData as { root: string; writer: string; settleMs: number; settleBatches: number; bigCallBytes: number };
 const SLICE = 200;
 const capHeap = heapCap(40); // a slice's calls are all it holds live
 // Rows may trail; the writer (and listen's sockets) may not. On Linux a thread has its own nice
@@ -25,7 +25,40 @@ try {
   if (tid > 0) setPriority(tid, 10);
 } catch { /* not Linux, or not allowed: same priority as the writer */ }
 const store = Store.open(root, { create: false });
-const update = callIndexListener(store); // the owner created the index if it was due
+/**
+ * A call's row costs time in proportion to its file (~1 s for 16 MB, 20,000 messages), and a
+ * Call-ID kept for weeks (keepalives, registration refreshes) grows past that while `listen`
+ * would recompute it after every few seconds of quiet. Past `bigCallBytes`, a call's row is
+ * computed again only after a wait that grows with its size (30 s per 16 MB: a few % of a core),
+ * unless the writer stops. Its row exists meanwhile, and `list` recomputes a row whose file has
+ * grown, so no answer is stale; only the index's own copy trails.
+ */
+const notBefore = new Map<string, number>();
+const holdMs = (size: number) => (bigCallBytes > 0 && size >= bigCallBytes && settleMs > 0 ? Math.round((size / bigCallBytes) * 30_000) : 0);
+const update = callIndexListener(store, (computed) => {
+  const now = Date.now();
+  for (const r of computed) {
+    const hold = holdMs(r.size);
+    if (hold > 0) notBefore.set(r.callId, now + hold); else notBefore.delete(r.callId);
+  }
+}); // the owner created the index if it was due
+/** Big calls marked while held: computed when their hold ends (or at the drain). */
+const held = new Map<string, { segment: number; batch: number; at: number }>();
+let heldTimer: NodeJS.Timeout | undefined;
+
+function releaseHeld(): void {
+  heldTimer = undefined;
+  const now = Date.now();
+  let next = Infinity;
+  for (const [id, d] of held) {
+    const until = notBefore.get(id) ?? 0;
+    if (!draining && until > now) { next = Math.min(next, until); continue; }
+    held.delete(id);
+    if (!dirty.has(id)) dirty.set(id, { ...d, at: now - settleMs }); // due now
+  }
+  if (next < Infinity) heldTimer = setTimeout(releaseHeld, next - now);
+  schedule();
+}
 const port = parentPort!;
 /** Call-ID → segment and time of its latest mark; insertion order = mark order (re-marks move to the end). */
 const dirty = new Map<string, { segment: number; batch: number; at: number }>();
@@ -112,11 +145,23 @@ port.on('message', (m: ToIndexThread) => {
     const now = Date.now();
     newestSegment = Math.max(newestSegment, m.segment);
     newestBatch = Math.max(newestBatch, m.batch);
-    for (const id of m.callIds) { dirty.delete(id); dirty.set(id, { segment: m.segment, batch: m.batch, at: now }); }
+    for (const id of m.callIds) {
+      const until = notBefore.get(id);
+      if (until !== undefined && until > now + settleMs) {
+        // Its row was computed from a file too big to redo every few seconds: later, once.
+        held.set(id, { segment: m.segment, batch: m.batch, at: now });
+        if (!heldTimer) heldTimer = setTimeout(releaseHeld, until - now);
+        continue;
+      }
+      dirty.delete(id);
+      dirty.set(id, { segment: m.segment, batch: m.batch, at: now });
+    }
     progress();
   } else {
     draining = true;
     if (timer) { clearTimeout(timer); timer = undefined; }
+    if (heldTimer) clearTimeout(heldTimer);
+    releaseHeld(); // every held call gets its last row now
   }
   schedule();
 });

@@ -60,7 +60,8 @@ export async function rowsFor(items: { path: string; hash: string; callId?: stri
  * creates it on a store with no call yet (so it is complete from the start), `reindex` on an
  * older one, and `list` scans meanwhile.
  */
-export function callIndexListener(store: Store): FlushListener {
+/** `onRows`: told of every row computed (the index thread holds back big calls by their size). */
+export function callIndexListener(store: Store, onRows?: (rows: CallRow[]) => void): FlushListener {
   let db: Database | undefined;
   let warned = false;
   return async (byCall: Batch) => {
@@ -80,6 +81,7 @@ export function callIndexListener(store: Store): FlushListener {
       return { path: join(store.root, hashRelPath(hash)), hash, callId };
     });
     const { rows, gone } = await rowsFor(items);
+    onRows?.(rows);
     try {
       writeRows(db, rows, gone);
     } catch (e) {
