@@ -9,6 +9,7 @@
 // list or start-up part), --prepare (only make the inputs and the store, for a later run to
 // reuse).
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -204,11 +205,15 @@ async function main(): Promise<void> {
   if (reindex.last.code !== 0) notes.push(`reindex failed: ${reindex.last.stderr.slice(0, 300)}`);
   row({ what: 'reindex', input: `${storeCalls}-call store`, ours: fmtS(reindex.seconds), reference: '', ratio: `${(storeCalls / reindex.seconds).toFixed(0)} calls/s`, target: '', ok: '' });
 
-  // show: a few Call-IDs spread over the store (copy k of template k % n is `b<k base 36>-<id>`).
-  const tplIds = material.sip.map((t) => t.callId);
-  const pick = (k: number) => `b${k.toString(36)}-${tplIds[k % tplIds.length]}`;
+  // show: Call-IDs spread over the store, read from its index. (Not recomputed from the
+  // material: templates depend on what is installed, tshark among them, when the store was made.)
   const showRuns = Math.max(5, runs * 3);
-  const show = repeat(showRuns, (i) => cli(['show', pick(Math.floor((i + 0.5) * storeCalls / showRuns)), '-f', 'json']));
+  const Db = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+  const indexDb = new Db(join(store, '.index', 'calls.sqlite'), { readonly: true });
+  const showIds = Array.from({ length: showRuns }, (_, i) => indexDb.prepare('SELECT call_id FROM calls WHERE hash >= ? ORDER BY hash LIMIT 1')
+    .pluck().get(Math.floor((i + 0.5) * 4096 / showRuns).toString(16).padStart(3, '0')) as string);
+  indexDb.close();
+  const show = repeat(showRuns, (i) => cli(['show', showIds[i]!, '-f', 'json']));
   if (show.last.code !== 0) notes.push(`show failed: ${show.last.stderr.slice(0, 300)}`);
   const node0 = repeat(showRuns, () => measure(process.execPath, ['-e', '0']));
   row({ what: 'show CALLID -f json (whole process)', input: `${storeCalls}-call store`, ours: wallCpu(show), reference: `node -e 0: ${wallCpu(node0)}`,
