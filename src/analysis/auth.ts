@@ -3,7 +3,7 @@
 // refused as wrong (403, or a fresh challenge to a request that carried them).
 import type { Finding } from './types.js';
 import type { CallModel } from './outcome.js';
-import type { Transaction } from './transaction.js';
+import { pushTo, type Transaction } from './transaction.js';
 import { headerValue } from '../sip/message.js';
 import type { SipView } from './sip-view.js';
 import { label, plural } from './describe.js';
@@ -29,8 +29,7 @@ export function authRules(cm: CallModel): Finding[] {
   for (const t of cm.txs) {
     if (t.inDialog || t.hop !== 0 || t.requests.length === 0 || t.method === 'ACK' || t.method === 'CANCEL') continue;
     const k = `${t.callId}|${t.method}`;
-    const group = groups.get(k);
-    if (group) group.push(t); else groups.set(k, [t]); // not a copy per request: keepalive Call-IDs have 10^5
+    pushTo(groups, k, t);
   }
   for (const list of groups.values()) {
     list.sort((a, b) => (a.requests[0]!.time < b.requests[0]!.time ? -1 : 1));

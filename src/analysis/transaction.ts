@@ -89,12 +89,12 @@ function linkHops(list: Transaction[]): void {
   const byCall = new Map<string, Map<string | undefined, Transaction[]>>();
   for (const p of list) {
     if (!p.requests[0] || p.inDialog) continue;
-    if (p.dst !== undefined) push(byDst, `${p.method}\u0000${p.dst}`, p);
+    if (p.dst !== undefined) pushTo(byDst, `${p.method}\u0000${p.dst}`, p);
     if (p.callId !== undefined) {
       const key = `${p.method}\u0000${p.callId}`;
       let bySrc = byCall.get(key);
       if (!bySrc) byCall.set(key, bySrc = new Map());
-      push(bySrc, p.src, p);
+      pushTo(bySrc, p.src, p);
     }
   }
   const pendingDst = new Map([...byDst].map(([k, ts]) => [k, new PendingRequests(ts)]));
@@ -120,6 +120,7 @@ function linkHops(list: Transaction[]): void {
   // cycle's length, as the recursive walk that stopped at the first node seen twice did.
   const depths = new Map<Transaction, number>();
   for (const t of list) {
+    if (depths.has(t)) continue;
     const path: Transaction[] = [];
     const onPath = new Map<Transaction, number>();
     let at = t;
@@ -136,7 +137,8 @@ function linkHops(list: Transaction[]): void {
   for (const t of list) t.hop = depths.get(t)!;
 }
 
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+/** Append to a map of lists (grouping without a copy per item: calls can have 10^5 transactions). */
+export function pushTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const a = m.get(k);
   if (a) a.push(v); else m.set(k, [v]);
 }

@@ -3,7 +3,7 @@
 import type { Finding } from './types.js';
 import type { CallModel } from './outcome.js';
 import { ackFor } from './outcome.js';
-import { retransmissions, type Transaction } from './transaction.js';
+import { pushTo, retransmissions, type Transaction } from './transaction.js';
 import { hopText, label, plural, seconds } from './describe.js';
 import type { SipView } from './sip-view.js';
 
@@ -31,11 +31,7 @@ export function retransmissionRule(cm: CallModel): Finding[] {
     }
     // Final responses, grouped by status: a repeated 2xx means its ACK did not arrive (§13.3.1.4).
     const byStatus = new Map<number, SipView[]>();
-    for (const r of t.responses) {
-      if (r.status! < 200) continue;
-      const same = byStatus.get(r.status!);
-      if (same) same.push(r); else byStatus.set(r.status!, [r]);
-    }
+    for (const r of t.responses) if (r.status! >= 200) pushTo(byStatus, r.status!, r);
     for (const [status, copies] of byStatus) {
       const re = retransmissions(copies);
       if (re.length === 0) continue;
