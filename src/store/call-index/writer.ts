@@ -58,9 +58,9 @@ export async function rowsFor(items: { path: string; hash: string; callId?: stri
  * Rows for the calls of a batch, each recomputed from the call's whole file (the index thread's
  * work, index-worker.ts). Nothing is written while the store has no index: IndexThread.start
  * creates it on a store with no call yet (so it is complete from the start), `reindex` on an
- * older one, and `list` scans meanwhile.
+ * older one, and `list` scans meanwhile. `onRows` is told of every row computed (the index
+ * thread holds back big calls by their size).
  */
-/** `onRows`: told of every row computed (the index thread holds back big calls by their size). */
 export function callIndexListener(store: Store, onRows?: (rows: CallRow[]) => void): FlushListener {
   let db: Database | undefined;
   let warned = false;
