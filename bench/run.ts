@@ -9,13 +9,13 @@
 // list or start-up part), --prepare (only make the inputs and the store, for a later run to
 // reuse).
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusRoot, fixture, projectRoot } from '../test/helpers/corpus.js';
 import { generate, parseSize, type GenerateStats, type OutputKind } from './generate/generate.js';
 import { loadMaterial } from './generate/material.js';
+import { openIndex } from '../src/store/call-index/db.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -208,10 +208,10 @@ async function main(): Promise<void> {
   // show: Call-IDs spread over the store, read from its index. (Not recomputed from the
   // material: templates depend on what is installed, tshark among them, when the store was made.)
   const showRuns = Math.max(5, runs * 3);
-  const Db = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
-  const indexDb = new Db(join(store, '.index', 'calls.sqlite'), { readonly: true });
-  const showIds = Array.from({ length: showRuns }, (_, i) => indexDb.prepare('SELECT call_id FROM calls WHERE hash >= ? ORDER BY hash LIMIT 1')
-    .pluck().get(Math.floor((i + 0.5) * 4096 / showRuns).toString(16).padStart(3, '0')) as string);
+  const indexDb = openIndex(store, { create: false });
+  if (!indexDb) throw new Error(`no list index in ${store} after reindex`);
+  const firstAtOrAfter = indexDb.prepare('SELECT call_id FROM calls WHERE hash >= ? ORDER BY hash LIMIT 1').pluck();
+  const showIds = Array.from({ length: showRuns }, (_, i) => firstAtOrAfter.get(Math.floor((i + 0.5) * 4096 / showRuns).toString(16).padStart(3, '0')) as string);
   indexDb.close();
   const show = repeat(showRuns, (i) => cli(['show', showIds[i]!, '-f', 'json']));
   if (show.last.code !== 0) notes.push(`show failed: ${show.last.stderr.slice(0, 300)}`);
