@@ -99,6 +99,8 @@ function withFanout(store: string): void {
   }
 }
 
+const SETTLE_S = 1.5;
+
 async function measureRate(rate: number, seconds: number, perCall: number, fanout: boolean) {
   // Each rate starts from a disk with nothing left to write back: the previous run's ~10^5 call
   // files (removed after it) would otherwise be written back during this one.
@@ -114,7 +116,7 @@ async function measureRate(rate: number, seconds: number, perCall: number, fanou
   // Written back before the run, like a collector's directories made weeks ago: 65,536 new
   // directories left dirty cost the kernel's writeback CPU during the run instead.
   spawnSync('sync');
-  const l = await startListen(store, ['--udp', '127.0.0.1:0'], 15000, true);
+  const l = await startListen(store, ['--udp', '127.0.0.1:0'], 15000, true, 3_600_000);
   const pid = l.child.pid!;
   const cpu0 = cpuSeconds(pid);
   const gen = fork(fileURLToPath(import.meta.url), ['--generator', String(l.udpPorts[0]), String(rate), String(seconds), String(perCall)]);
@@ -123,9 +125,9 @@ async function measureRate(rate: number, seconds: number, perCall: number, fanou
     gen.once('exit', (code) => { if (code) reject(new Error(`generator exited ${code}`)); });
   });
   const cpu1 = cpuSeconds(pid);
-  await new Promise((r) => setTimeout(r, 1500)); // let the last batch be written
-  // The stop flushes what is queued and waits for the list index thread's last rows: its
-  // duration is how far the index trailed the writes.
+  await new Promise((r) => setTimeout(r, SETTLE_S * 1000)); // let the last batch be written
+  // The stop replays the spool, flushes what is queued and waits for the list index thread's
+  // last rows: its duration is how far the store and the index trailed the sender.
   const t0 = process.hrtime.bigint();
   const r = await l.stop();
   const stopSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -140,6 +142,7 @@ async function measureRate(rate: number, seconds: number, perCall: number, fanou
     received: c.received as number,
     stored: c.stored as number,
     dropped: c.dropped as number,
+    spooled: (c.spooled as number | undefined) ?? 0,
     lossPct: report.sent ? (100 * (report.sent - (c.stored as number))) / report.sent : 0,
     cpuPct: cpu0 !== undefined && cpu1 !== undefined ? (100 * (cpu1 - cpu0)) / report.seconds : undefined,
     granted,
@@ -160,7 +163,7 @@ async function main(): Promise<void> {
   const fanout = args.includes('--fanout');
   console.log(`listen benchmark: HEP3/UDP on loopback, ${seconds} s per rate, ${perCall} messages per call, node ${process.version}, `
     + (opt('--store-dir') ? `stores in ${opt('--store-dir')}, ` : '') + (fanout ? 'stores with their fan-out directories made beforehand (a collector past its first 65k calls)' : 'fresh stores (every new call also makes its directory)'));
-  console.log('rate/s   sent      achieved/s  received  stored    dropped  loss %   listener CPU %  stop s (index drain)');
+  console.log('rate/s   sent      achieved/s  received  stored    dropped  loss %   spooled   listener CPU %  stop s (spool replay, index drain)  stored/s overall');
   const results = [];
   for (const rate of rates) {
     const m = await measureRate(rate, seconds, perCall, fanout);
@@ -168,7 +171,8 @@ async function main(): Promise<void> {
     console.log([
       String(m.rate).padEnd(8), String(m.sent).padEnd(9), String(m.achievedRate).padEnd(11), String(m.received).padEnd(9),
       String(m.stored).padEnd(9), String(m.dropped).padEnd(8), m.lossPct.toFixed(3).padEnd(8),
-      (m.cpuPct !== undefined ? m.cpuPct.toFixed(0) : 'n/a').padEnd(15), m.stopSeconds.toFixed(1),
+      String(m.spooled).padEnd(9), (m.cpuPct !== undefined ? m.cpuPct.toFixed(0) : 'n/a').padEnd(15), m.stopSeconds.toFixed(1).padEnd(35),
+      String(Math.round(m.stored / (m.sendSeconds + SETTLE_S + m.stopSeconds))),
     ].join(' '));
   }
   const clean = results.filter((m) => m.lossPct === 0 && m.achievedRate >= 0.98 * m.rate);

@@ -127,6 +127,7 @@ export function buildCli(args: string[]): Argv {
       .option('status-interval', { type: 'number', describe: 'print a one-line status on stderr every SECONDS' })
       .option('name', { type: 'string', describe: 'the parser name shown by `parsers` (default: the first address)' })
       .option('recv-buffer', { type: 'number', describe: 'UDP socket receive buffer to ask for, bytes (default 8 MiB)' })
+      .option('spool-max', { type: 'string', describe: 'when the store falls behind, spool up to SIZE (e.g. 512M, 4G) of packets in <store>/.spool and replay them as it catches up; 0: drop instead (default 1G)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the final counters as JSON on stdout' })
       .example('$0 listen', 'HEP on 127.0.0.1:9060 (UDP)')
       .example('$0 listen --udp 0.0.0.0:9060 --tcp 0.0.0.0:9060 --allow 10.0.0.0/8', 'every interface, UDP and TCP, one subnet only')

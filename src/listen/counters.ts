@@ -8,14 +8,23 @@ export class ListenCounters {
   chunks = 0;
   stored = 0;
   duplicates = 0;
-  /** Chunks dropped because the store could not keep up and the queue was full. */
+  /** Packets lost: the store could not keep up and the queue and the spool were full (reasons in dropReasons). */
   dropped = 0;
+  readonly dropReasons = new Map<string, number>();
+  /** Packets put in the spool while the store was behind, and handed back from it. */
+  spooled = 0;
+  replayed = 0;
   readonly rejected = new Map<string, number>();
   readonly decodeErrors = new Map<string, number>();
   readonly skipped = new Map<string, number>();
   tcpConnections = 0;
   tcpGarbageBytes = 0;
   readonly startedAt = Date.now();
+
+  drop(reason: string, n = 1): void {
+    this.dropped += n;
+    this.count(this.dropReasons, reason, n);
+  }
 
   count(map: Map<string, number>, reason: string, n = 1): void {
     map.set(reason, (map.get(reason) ?? 0) + n);
@@ -40,6 +49,7 @@ export class ListenCounters {
       `skipped ${ListenCounters.total(this.skipped)}`,
       `dropped ${this.dropped}`,
     ];
+    if (this.spooled > 0) parts.push(`spool backlog ${this.spooled - this.replayed}`);
     return `listen: ${parts.join(', ')}`;
   }
 
@@ -52,6 +62,9 @@ export class ListenCounters {
       stored: this.stored,
       duplicates: this.duplicates,
       dropped: this.dropped,
+      dropped_reasons: obj(this.dropReasons),
+      spooled: this.spooled,
+      replayed: this.replayed,
       rejected: obj(this.rejected),
       decode_errors: obj(this.decodeErrors),
       skipped: obj(this.skipped),
@@ -73,7 +86,8 @@ export class ListenCounters {
       `rejected: ${detail(this.rejected)}`,
       `decode errors: ${detail(this.decodeErrors)}`,
       `skipped: ${detail(this.skipped)}`,
-      `dropped (store too slow): ${this.dropped}`,
+      `spooled while the store was behind: ${this.spooled}, replayed ${this.replayed}`,
+      `dropped: ${detail(this.dropReasons)}`,
     ];
   }
 }

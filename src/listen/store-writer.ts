@@ -1,15 +1,17 @@
 // The receiving thread's side of the store pipeline: accepted packets are handed to the chunk
 // builder's thread (build-worker.ts) in small batches (every 50 ms or 500 packets), which passes
 // store lines to the writer's thread (store-worker.ts). What was handed over but not yet built
-// and flushed is the queue, bounded by `queueLimit`: beyond it new packets are dropped and
-// counted, so that memory stays bounded however slow the disk is, and receiving never waits for
-// the disk.
+// and flushed is the queue, bounded by `queueLimit`: beyond it new packets go to the spool
+// (spool.ts), a sequential file the queue is refilled from once it has room again, so that memory
+// stays bounded however slow the disk is and receiving never waits for the store. Only when the
+// spool is full too (or there is none) are packets dropped, and counted.
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ReceivedPacket } from './collector.js';
 import type { ListenCounters } from './counters.js';
 import type { FromWriter } from './store-worker.js';
 import type { FromBuilder, ToBuilder } from './build-worker.js';
+import { PacketSpool } from './spool.js';
 
 /**
  * V8's default young generation for the threads that allocate a chunk's worth per packet,
@@ -24,6 +26,8 @@ export interface StoreWriterOptions {
   flushIntervalMs?: number;
   /** Chunk builder threads (default: one per core). */
   builders?: number;
+  /** Where the overflow goes (e.g. <store>/.spool) and how much of it may wait; none: drop instead. */
+  spool?: { dir: string; maxBytes: number; segmentBytes?: number };
   onError?: (message: string) => void;
 }
 
@@ -36,12 +40,21 @@ export class StoreWriter {
   private outstanding = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly queueLimit: number;
+  /** The spool is replayed into the queue while the queue is below this. */
+  private readonly refillBelow: number;
+  readonly spool: PacketSpool | undefined;
   private lastErrorAt = 0;
   private stopped: Promise<void> | undefined;
   private failure: Error | undefined;
 
   constructor(root: string, private readonly counters: ListenCounters, private readonly opts: StoreWriterOptions = {}) {
     this.queueLimit = opts.queueLimit ?? 50_000;
+    this.refillBelow = Math.floor(this.queueLimit / 2);
+    if (opts.spool) {
+      this.spool = new PacketSpool(opts.spool.dir, opts.spool, (n, reason) => counters.drop(reason, n));
+      const adopted = this.spool.adoptLeftovers();
+      if (adopted > 0) opts.onError?.(`replaying ${adopted} spool file(s) left by a listener that did not finish`);
+    }
     // Building chunks is the largest CPU share per packet: one builder thread per core (the
     // receiving and writing threads are light; measured on 2 cores: 1 builder stored 16.6k/s,
     // 2 builders 20k/s without loss), batches dealt round robin. The order of lines in a call
@@ -66,13 +79,21 @@ export class StoreWriter {
         opts.onError?.(`${what} failed: ${e.message}`);
       });
     }
-    this.timer = setInterval(() => this.post(), 50);
+    this.timer = setInterval(() => { this.post(); this.refill(); }, 50);
   }
 
-  /** Queue a packet for the store; false when it was dropped (queue full). */
+  /** Queue a packet for the store; false when it was dropped (queue and spool full). */
   add(packet: ReceivedPacket): boolean {
-    if (this.failure || this.outstanding + this.pending.length >= this.queueLimit) {
-      this.counters.dropped++;
+    if (this.failure) { this.counters.drop('store writer failed'); return false; }
+    const spool = this.spool;
+    // Once anything is spooled, later packets queue behind it, so the order is kept.
+    if (spool && (spool.active || this.outstanding + this.pending.length >= this.queueLimit)) {
+      if (!spool.add(packet)) return false; // counted by the spool
+      this.counters.spooled++;
+      return true;
+    }
+    if (this.outstanding + this.pending.length >= this.queueLimit) {
+      this.counters.drop('queue full');
       return false;
     }
     // A fresh, exactly sized copy: posting a view of a pooled buffer would clone the whole pool.
@@ -89,6 +110,21 @@ export class StoreWriter {
     this.builders[this.nextBuilder++ % this.builders.length]!.postMessage({ type: 'packets', packets } satisfies ToBuilder);
   }
 
+  /** Hands spooled packets back to the builders while the queue has room. */
+  private refill(): void {
+    const spool = this.spool;
+    if (!spool || this.failure) return;
+    while (spool.active) {
+      const room = this.refillBelow - this.outstanding - this.pending.length;
+      if (room <= 0) return;
+      const packets = spool.take(Math.min(500, room));
+      if (packets.length === 0) return; // the next segment is being read
+      this.counters.replayed += packets.length;
+      this.outstanding += packets.length;
+      this.builders[this.nextBuilder++ % this.builders.length]!.postMessage({ type: 'packets', packets } satisfies ToBuilder);
+    }
+  }
+
   private onMessage(m: FromWriter | FromBuilder): void {
     if (m.type === 'built') {
       // Skipped packets leave the queue now; chunks leave it when flushed.
@@ -101,8 +137,9 @@ export class StoreWriter {
     this.outstanding -= m.chunks;
     this.counters.stored += m.written;
     this.counters.duplicates += m.duplicates;
+    this.refill();
     if (m.failed !== undefined) {
-      this.counters.dropped += m.chunks;
+      this.counters.drop('store write failed', m.chunks);
       const now = Date.now();
       if (now - this.lastErrorAt > 10_000) {
         this.lastErrorAt = now;
@@ -111,20 +148,44 @@ export class StoreWriter {
     }
   }
 
-  /** Hand over what is left, wait until the worker has written everything, end it. */
+  /** Packets in the spool, waiting for the store. */
+  get backlog(): number {
+    return this.spool?.backlog ?? 0;
+  }
+
+  /**
+   * Hand over what is left (the spool replayed to its end: nothing received is left behind), wait
+   * until the worker has written everything, end it.
+   */
   stop(): Promise<void> {
     if (this.stopped) return this.stopped;
+    this.stopped = this.drainSpool().then(() => this.stopPipeline());
+    return this.stopped;
+  }
+
+  private async drainSpool(): Promise<void> {
+    const spool = this.spool;
+    if (!spool) return;
+    while (spool.active && !this.failure) {
+      spool.flushForStop();
+      this.post();
+      this.refill();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await spool.close();
+  }
+
+  private stopPipeline(): Promise<void> {
     clearInterval(this.timer);
     this.post();
-    this.stopped = new Promise<void>((resolve) => {
+    return new Promise<void>((resolve) => {
       if (this.failure) { resolve(); return; }
       this.worker.on('message', (m: FromWriter) => { if (m.type === 'stopped') resolve(); });
       this.worker.once('exit', () => resolve());
       for (const b of this.builders) b.postMessage({ type: 'stop' } satisfies ToBuilder); // each passes the stop on to the writer
     }).then(async () => {
-      this.counters.dropped += this.failure ? this.outstanding : 0;
+      if (this.failure) this.counters.drop('store writer failed', this.outstanding + this.backlog);
       await Promise.all([this.worker, ...this.builders].map((w) => w.terminate()));
     });
-    return this.stopped;
   }
 }

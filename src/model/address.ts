@@ -74,6 +74,14 @@ function formatIpv6(words: number[]): string {
   return `${head}::${tail}`;
 }
 
+/** The 16 bytes of an IPv6 address in text form (a zone suffix such as `%eth0` is dropped). */
+export function ipv6Bytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(16);
+  const words = parseIpv6Words(text);
+  for (let i = 0; i < 8; i++) { bytes[2 * i] = words[i]! >> 8; bytes[2 * i + 1] = words[i]! & 255; }
+  return bytes;
+}
+
 function parseIpv6Words(text: string): number[] {
   let t = text.toLowerCase();
   const zone = t.indexOf('%');

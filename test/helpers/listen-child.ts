@@ -16,7 +16,7 @@ export interface ListenChild {
 }
 
 /** `asExecutable`: run bin/ itself, as a user does (its #! line's node flags apply), not `node bin/…`. */
-export function startListen(store: string, args: string[], timeoutMs = 15000, asExecutable = false): Promise<ListenChild> {
+export function startListen(store: string, args: string[], timeoutMs = 15000, asExecutable = false, killAfterMs = 120_000): Promise<ListenChild> {
   const bin = join(projectRoot(), 'bin', 'call-inspector.js');
   const argv = ['--store', store, 'listen', '--json', ...args];
   const child = spawn(asExecutable ? bin : process.execPath, asExecutable ? argv : [bin, ...argv], {
@@ -27,7 +27,7 @@ export function startListen(store: string, args: string[], timeoutMs = 15000, as
   child.stdout!.setEncoding('utf8').on('data', (d) => { stdout += d; });
   child.stderr!.setEncoding('utf8').on('data', (d) => { stderr += d; });
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 120_000); // a test that forgets to stop it
+  const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs); // a test that forgets to stop it
   killer.unref();
   return new Promise((resolve, reject) => {
     const deadline = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`listen did not start: ${stderr}${stdout}`)); }, timeoutMs);

@@ -1,6 +1,7 @@
 // `listen`: a long-lived HEP collector. Wires UDP/TCP receivers to the collector pipeline and the
 // store, registers itself in <store>/.run so that `parsers` can list and stop it, and on
 // SIGINT/SIGTERM stops receiving, writes what it has, prints its counters and exits 0.
+import { join } from 'node:path';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../../model/address.js';
 import { HepCollector } from '../../listen/collector.js';
 import { AllowList } from '../../listen/allow-list.js';
@@ -8,6 +9,7 @@ import { ListenCounters } from '../../listen/counters.js';
 import { startTcpReceiver, type TcpReceiver } from '../../listen/tcp-receiver.js';
 import { startUdpReceiver, type UdpReceiver } from '../../listen/udp-receiver.js';
 import { StoreWriter } from '../../listen/store-writer.js';
+import { SPOOL_DIR } from '../../listen/spool.js';
 import { findListenerServing, findRun, registerRun } from '../../store/runtime.js';
 import { CommandError, diag, formatBytes, UsageError, writeOut } from '../output.js';
 import { openStore } from './common.js';
@@ -25,6 +27,15 @@ function parseListenAddress(flag: string, text: string): Endpoint {
   return ep;
 }
 
+/** `--spool-max`: bytes, with an optional K/M/G (powers of 1024). */
+function parseSpoolMax(v: unknown): number {
+  if (v === undefined) return 1 << 30;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(String(v).trim());
+  if (!m) throw new UsageError(`--spool-max wants a size such as 512M or 4G, not '${String(v)}'`);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.floor(Number(m[1]) * unit);
+}
+
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const udp = list(argv.udp).map((t) => parseListenAddress('udp', t));
   const tcp = list(argv.tcp).map((t) => parseListenAddress('tcp', t));
@@ -37,6 +48,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const statusInterval = argv['status-interval'] as number | undefined;
   if (statusInterval !== undefined && !(statusInterval > 0)) throw new UsageError('--status-interval wants a number of seconds > 0');
   const recvBuffer = (argv['recv-buffer'] as number | undefined) ?? 8 * 1024 * 1024;
+  const spoolMax = parseSpoolMax(argv['spool-max']);
 
   const store = openStore(argv, true);
   // The original's rule: a parser is its id; starting one that runs already leaves it alone.
@@ -50,7 +62,10 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
 
   const counters = new ListenCounters();
-  const writer = new StoreWriter(store.root, counters, { onError: (m) => diag(`listen: ${m}`) });
+  const writer = new StoreWriter(store.root, counters, {
+    spool: spoolMax > 0 ? { dir: join(store.root, SPOOL_DIR), maxBytes: spoolMax } : undefined,
+    onError: (m) => diag(`listen: ${m}`),
+  });
   const collector = new HepCollector(writer, counters, { allow, authKey });
   const onPacket = (buf: Buffer, sender: string) => collector.handle(buf, sender);
 
@@ -107,7 +122,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
     if (statusTimer) clearInterval(statusTimer);
     statusTimer = undefined;
-    diag(`listen: ${name}: ${signal}: stopping`);
+    diag(`listen: ${name}: ${signal}: stopping${writer.backlog > 0 ? `; replaying the ${writer.backlog} spooled packets first` : ''}`);
     await closeAll();
     collector.stop();
     await writer.stop();
