@@ -244,7 +244,9 @@ test('an ingest killed before its index thread caught up: list still shows every
   const store = tempStore();
   const n = 15000; // large enough that the kill lands mid-way even on a slow machine
   const file = inputOf(dir, 'many.ndjson', 0, n, { tag: 'kill' });
-  const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'call-inspector.js'), '--store', store, 'ingest', '-q', file], { stdio: 'ignore' });
+  // The process that does the ingest itself (bin/ would otherwise run it as its child, entry.ts).
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', join(projectRoot(), 'bin', 'call-inspector.js'), '--store', store, 'ingest', '-q', file],
+    { stdio: 'ignore', env: { ...process.env, CALL_INSPECTOR_NODE_FLAGS_SET: '1' } });
   // Kill it once some call files exist and before the end: rows trail the writes by a batch.
   const pending = join(store, '.index', 'pending');
   const deadline = Date.now() + 30000;

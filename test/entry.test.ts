@@ -112,7 +112,7 @@ test('the fast path declines what it does not know exactly, and keeps the defaul
   }
 });
 
-test('bin/call-inspector.js runs as an executable: its #! line (env -S node with V8 flags) works', async () => {
+test('bin/call-inspector.js runs as an executable: its #! line (env -S with MALLOC_ARENA_MAX) works', async () => {
   const { spawnSync } = await import('node:child_process');
   const { projectRoot } = await import('./helpers/corpus.js');
   const bin = join(projectRoot(), 'bin', 'call-inspector.js');
@@ -127,4 +127,30 @@ test('bin/call-inspector.js runs as an executable: its #! line (env -S node with
   assert.equal(show.status, 0, show.stderr);
   const messages = JSON.parse(show.stdout) as { label: string }[];
   assert.match(messages[0]!.label, /^INVITE /);
+});
+
+test('ingest runs in a child with its young-generation flag; the child goes when the parent is killed or signalled', async () => {
+  const { spawn } = await import('node:child_process');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { projectRoot } = await import('./helpers/corpus.js');
+  const { isAlive } = await import('../src/store/runtime.js');
+  const { waitFor } = await import('./helpers/listen-child.js');
+  const bin = join(projectRoot(), 'bin', 'call-inspector.js');
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    const store = tempStore();
+    // Reading stdin that never ends: an ingest that runs until it is stopped.
+    const parent = spawn(process.execPath, [bin, '--store', store, 'ingest', '-q', '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const closed = new Promise<NodeJS.Signals | null>((r) => parent.on('close', (_code, sig) => r(sig)));
+    const runDir = join(store, '.run');
+    const entry = () => { try { return readdirSync(runDir).filter((n) => n.endsWith('.json')); } catch { return []; } };
+    assert.ok(await waitFor(() => entry().length === 1, 10_000), 'the ingest registered itself');
+    const child = (JSON.parse(readFileSync(join(runDir, entry()[0]!), 'utf8')) as { pid: number }).pid;
+    assert.notEqual(child, parent.pid, 'the ingest is the child');
+    assert.match(readFileSync(`/proc/${child}/cmdline`, 'utf8'), /--max-semi-space-size=4/);
+    assert.doesNotMatch(readFileSync(`/proc/${parent.pid}/cmdline`, 'utf8'), /--max-semi-space-size/);
+    parent.kill(signal);
+    assert.equal(await closed, signal, 'the parent reports how it ended');
+    assert.ok(await waitFor(() => !isAlive(child), 5_000), `the child is gone after the parent's ${signal}`);
+    parent.stdin!.destroy();
+  }
 });

@@ -129,7 +129,9 @@ test('an ingest killed mid-way leaves every call readable; re-running completes 
   const file = join(dir, 'big.ndjson');
   writeFileSync(file, ndjson(chunks));
   Store.open(root, { create: true });
-  const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'call-inspector.js'), 'ingest', file, '--store', root, '--quiet'], { stdio: 'ignore' });
+  // The process that does the ingest itself (bin/ would otherwise run it as its child, entry.ts).
+  const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'call-inspector.js'), 'ingest', file, '--store', root, '--quiet'],
+    { stdio: 'ignore', env: { ...process.env, CALL_INSPECTOR_NODE_FLAGS_SET: '1' } });
   // Kill it once it has started writing call files.
   const store = Store.open(root, { create: false });
   const deadline = Date.now() + 20000;
