@@ -32,6 +32,8 @@ const hasTime = existsSync('/usr/bin/time');
 const skipIngest = args.includes('--skip-ingest');
 const skipListen = args.includes('--skip-listen');
 const skipStore = args.includes('--skip-store');
+/** The store's index was made by this build's own ingest (--prepare just now): no reindex part. */
+const skipReindex = args.includes('--skip-reindex');
 /** --kinds pcap-hep,kamailio: only these ingest parts (default: all four). */
 const kinds = new Set((opt('--kinds') ?? 'pcap-sip,pcap-hep,freeswitch,kamailio').split(','));
 
@@ -201,9 +203,11 @@ async function main(): Promise<void> {
 
   // Rebuild from the call files: timed, and it makes the index match the code running now
   // (an index whose rows were computed by other code is not used: see call-index/db.ts).
-  const reindex = repeat(1, () => cli(['reindex', '--quiet']));
-  if (reindex.last.code !== 0) notes.push(`reindex failed: ${reindex.last.stderr.slice(0, 300)}`);
-  row({ what: 'reindex', input: `${storeCalls}-call store`, ours: fmtS(reindex.seconds), reference: '', ratio: `${(storeCalls / reindex.seconds).toFixed(0)} calls/s`, target: '', ok: '' });
+  if (!skipReindex) {
+    const reindex = repeat(1, () => cli(['reindex', '--quiet']));
+    if (reindex.last.code !== 0) notes.push(`reindex failed: ${reindex.last.stderr.slice(0, 300)}`);
+    row({ what: 'reindex', input: `${storeCalls}-call store`, ours: fmtS(reindex.seconds), reference: '', ratio: `${(storeCalls / reindex.seconds).toFixed(0)} calls/s`, target: '', ok: '' });
+  }
 
   // show: Call-IDs spread over the store, read from its index. (Not recomputed from the
   // material: templates depend on what is installed, tshark among them, when the store was made.)
