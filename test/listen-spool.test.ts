@@ -110,6 +110,23 @@ test('PacketSpool: packets come back oldest first, files are removed once replay
   assert.ok(spool.bytes === 0, `${spool.bytes}`);
 });
 
+test('PacketSpool: a spool whose writes fail counts each packet lost once, and empties', async () => {
+  const { rmSync } = await import('node:fs');
+  const dir = join(tempDir(), SPOOL_DIR);
+  const lost = new Map<string, number>();
+  const spool = new PacketSpool(dir, { maxBytes: 1 << 30, segmentBytes: 32 << 10 }, (n, reason) => lost.set(reason, (lost.get(reason) ?? 0) + n));
+  rmSync(dir, { recursive: true }); // the disk refuses: every segment's open fails
+  for (let i = 0; i < 300; i++) assert.ok(spool.add(packet(i)));
+  for (let tries = 0; spool.active && tries < 2000; tries++) {
+    spool.flushForStop();
+    assert.deepEqual(spool.take(100), []);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  assert.equal(spool.active, false);
+  assert.equal(spool.backlog, 0);
+  assert.deepEqual([...lost], [['spool write failed: ENOENT', 300]]);
+});
+
 test('StoreWriter: a queue too short for the burst overflows into the spool, and everything is stored; without a spool it drops', async () => {
   for (const withSpool of [true, false]) {
     const store = tempStore();

@@ -35,6 +35,8 @@ interface Segment {
   bytes: number;
   /** Records in the file; unknown (-1) for a segment taken over from a dead listener. */
   packets: number;
+  /** Of those, the ones whose write failed (counted lost when it did). */
+  failed: { packets: number };
   /** Resolves once every write is done and the file is closed. */
   done: Promise<void>;
 }
@@ -43,6 +45,7 @@ class SegmentWriter {
   readonly path: string;
   bytes = SPOOL_FILE_HEADER.length;
   packets = 0;
+  readonly failed = { packets: 0 };
   private buf = Buffer.allocUnsafe(WRITE_BUFFER);
   private used = 0;
   private bufPackets = 0;
@@ -80,6 +83,7 @@ class SegmentWriter {
         const fh = await this.file;
         for (let off = 0; off < bytes.length;) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
       } catch (e) {
+        this.failed.packets += packets;
         this.spool.lost(packets, `spool write failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       } finally {
         this.spool.unwritten -= bytes.length;
@@ -92,7 +96,7 @@ class SegmentWriter {
     const done = this.chain.then(async () => {
       try { await (await this.file).close(); } catch { /* not opened: its writes were counted lost */ }
     });
-    return { path: this.path, bytes: this.bytes, packets: this.packets, done };
+    return { path: this.path, bytes: this.bytes, packets: this.packets, failed: this.failed, done };
   }
 }
 
@@ -132,7 +136,7 @@ export class PacketSpool {
       if (pid === process.pid || isAlive(pid)) continue;
       const path = join(this.dir, this.nextName());
       try { renameSync(join(this.dir, name), path); } catch { continue; /* taken by another listener */ }
-      this.sealed.push({ path, bytes: 0, packets: -1, done: Promise.resolve() });
+      this.sealed.push({ path, bytes: 0, packets: -1, failed: { packets: 0 }, done: Promise.resolve() });
       adopted++;
     }
     return adopted;
@@ -208,7 +212,8 @@ export class PacketSpool {
         const d = decodeSpool(file);
         if ('error' in d) {
           // Not ours to delete: a foreign file in .spool is left where it is.
-          if (segment.packets > 0) this.lost(segment.packets, `spool unreadable: ${d.error}`);
+          const unaccounted = segment.packets - segment.failed.packets;
+          if (unaccounted > 0) this.lost(unaccounted, `spool unreadable: ${d.error}`);
           this.settle(segment, segment.packets);
           return;
         }
@@ -219,14 +224,17 @@ export class PacketSpool {
           this.bytes += file.length;
           this.backlog += d.packets.length;
         } else if (d.packets.length < segment.packets) {
-          // Records whose write failed were counted lost already.
+          // Records whose write failed were counted lost already; a record lost otherwise was
+          // counted as damaged above.
           this.backlog -= segment.packets - d.packets.length;
         }
         this.replay = { packets: d.packets, pos: 0, segment };
         if (d.packets.length === 0) this.take(0);
       })
       .catch((e: NodeJS.ErrnoException) => {
-        if (segment.packets > 0) this.lost(segment.packets, `spool read failed: ${e.code ?? e.message}`);
+        // Packets whose write failed were counted then (the file may not even exist).
+        const unaccounted = segment.packets - segment.failed.packets;
+        if (unaccounted > 0) this.lost(unaccounted, `spool read failed: ${e.code ?? e.message}`);
         this.settle(segment, segment.packets);
       })
       .finally(() => { this.loading = false; });
