@@ -214,7 +214,7 @@ export class PacketSpool {
           // Not ours to delete: a foreign file in .spool is left where it is.
           const unaccounted = segment.packets - segment.failed.packets;
           if (unaccounted > 0) this.lost(unaccounted, `spool unreadable: ${d.error}`);
-          this.settle(segment, segment.packets);
+          this.settle(segment);
           return;
         }
         if (d.tornBytes > 0 || d.badRecords > 0) this.lost(d.badRecords + (d.tornBytes > 0 ? 1 : 0), 'spool record damaged');
@@ -235,14 +235,14 @@ export class PacketSpool {
         // Packets whose write failed were counted then (the file may not even exist).
         const unaccounted = segment.packets - segment.failed.packets;
         if (unaccounted > 0) this.lost(unaccounted, `spool read failed: ${e.code ?? e.message}`);
-        this.settle(segment, segment.packets);
+        this.settle(segment);
       })
       .finally(() => { this.loading = false; });
   }
 
   /** A segment given up on: its packets leave the backlog (counted lost by the caller). */
-  private settle(segment: Segment, packets: number): void {
-    if (packets > 0) this.backlog -= packets;
+  private settle(segment: Segment): void {
+    if (segment.packets > 0) this.backlog -= segment.packets;
     if (segment.packets >= 0) this.bytes -= segment.bytes;
   }
 

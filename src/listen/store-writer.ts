@@ -87,12 +87,12 @@ export class StoreWriter {
     if (this.failure) { this.counters.drop('store writer failed'); return false; }
     const spool = this.spool;
     // Once anything is spooled, later packets queue behind it, so the order is kept.
-    if (spool && (spool.active || this.outstanding + this.pending.length >= this.queueLimit)) {
+    if (spool && (spool.active || this.queued >= this.queueLimit)) {
       if (!spool.add(packet)) return false; // counted by the spool
       this.counters.spooled++;
       return true;
     }
-    if (this.outstanding + this.pending.length >= this.queueLimit) {
+    if (this.queued >= this.queueLimit) {
       this.counters.drop('queue full');
       return false;
     }
@@ -106,6 +106,16 @@ export class StoreWriter {
     if (this.pending.length === 0 || this.failure) return;
     const packets = this.pending;
     this.pending = [];
+    this.dispatch(packets);
+  }
+
+  /** Packets in the queue: handed to the builders and not yet flushed, or waiting to be handed. */
+  private get queued(): number {
+    return this.outstanding + this.pending.length;
+  }
+
+  /** A batch to the next builder, round robin; it is in the queue until built and flushed. */
+  private dispatch(packets: ReceivedPacket[]): void {
     this.outstanding += packets.length;
     this.builders[this.nextBuilder++ % this.builders.length]!.postMessage({ type: 'packets', packets } satisfies ToBuilder);
   }
@@ -115,13 +125,12 @@ export class StoreWriter {
     const spool = this.spool;
     if (!spool || this.failure) return;
     while (spool.active) {
-      const room = this.refillBelow - this.outstanding - this.pending.length;
+      const room = this.refillBelow - this.queued;
       if (room <= 0) return;
       const packets = spool.take(Math.min(500, room));
       if (packets.length === 0) return; // the next segment is being read
       this.counters.replayed += packets.length;
-      this.outstanding += packets.length;
-      this.builders[this.nextBuilder++ % this.builders.length]!.postMessage({ type: 'packets', packets } satisfies ToBuilder);
+      this.dispatch(packets);
     }
   }
 

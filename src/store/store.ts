@@ -214,9 +214,13 @@ export class Store {
         await fsp.rmdir(dir);
         // <root>/ab/cd forgets its bit; <root>/ab is removed only once empty, so its other
         // subdirectories' bits went with them (or another process removed them: mkdir again).
-        const bit = i === 0 ? fanoutBit(dir) : -1;
-        if (bit >= 0) this.createdDirs[bit >> 3]! &= ~(1 << (bit & 7));
-        else if (i === 1) this.createdDirs.fill(0, Number.parseInt(dir.slice(-2), 16) * 32, Number.parseInt(dir.slice(-2), 16) * 32 + 32);
+        if (i === 0) {
+          const bit = fanoutBit(dir);
+          if (bit >= 0) this.createdDirs[bit >> 3]! &= ~(1 << (bit & 7));
+        } else if (/^[0-9a-f]{2}$/.test(dir.slice(-2))) {
+          const first = Number.parseInt(dir.slice(-2), 16) * 32; // 256 bits: ab00..abff
+          this.createdDirs.fill(0, first, first + 32);
+        }
       } catch {
         return; // not empty, or a concurrent writer created something: leave it
       }
