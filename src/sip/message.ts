@@ -1,5 +1,6 @@
 // A tolerant SIP message parser (RFC 3261 §7, §20): bytes in, a plain record out.
 // It never throws on bad input: what cannot be read is reported in `flags`.
+import { ownText } from '../model/text.js';
 
 export interface SipHeader {
   /** The name as written (e.g. "i", "CALL-ID"). */
@@ -35,7 +36,8 @@ const COMPACT: Record<string, string> = {
 };
 
 // Header names repeat from message to message: remembering their keys saves a trim, a
-// lowercase copy and a property lookup per header. Bounded, so junk names cannot grow it.
+// lowercase copy and a property lookup per header. Bounded, so junk names cannot grow it; what it
+// keeps are copies, since a name cut from a message would keep the whole message alive.
 const KEY_CACHE_LIMIT = 2048;
 const keyCache = new Map<string, string>();
 
@@ -45,7 +47,7 @@ export function canonicalHeaderKey(name: string): string {
     const lower = name.trim().toLowerCase();
     // Own properties only: a header named "constructor" or "__proto__" is that name, not Object's.
     key = Object.hasOwn(COMPACT, lower) ? COMPACT[lower]! : lower;
-    if (keyCache.size < KEY_CACHE_LIMIT) keyCache.set(name, key);
+    if (keyCache.size < KEY_CACHE_LIMIT) { key = ownText(key); keyCache.set(ownText(name), key); }
   }
   return key;
 }

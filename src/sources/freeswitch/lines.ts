@@ -104,13 +104,3 @@ export class PhysicalLineSplitter {
     return this.carryLen > 0 ? this.take('', false) : undefined;
   }
 }
-
-
-/**
- * A copy of a line's text (or a part of it) that does not keep the whole piece's text alive,
- * for strings that outlive their block (kept in a cache, handed on in a chunk). V8 copies
- * short slices anyway.
- */
-export function ownText(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1');
-}

@@ -5,6 +5,7 @@
 // REGISTER, whose Contacts are the user's bindings). Only IP literals count.
 import { isIP } from 'node:net';
 import { canonicalHost, type Endpoint } from '../../model/address.js';
+import { ownText } from '../../model/text.js';
 import { firstHeaderValue, headerValue, parseCSeq, type SipMessage } from '../../sip/message.js';
 import type { StampDirection } from './stamp.js';
 
@@ -22,9 +23,11 @@ export function hostPort(text: string, proto: string, secure = false): Endpoint 
   const key = (secure || proto === 'tls' || proto === 'wss' ? 's ' : '  ') + text;
   const cached = hostPortCache.get(key);
   if (cached !== undefined || hostPortCache.has(key)) return cached;
-  const e = parseHostPort(text, proto, secure);
+  // Parsed from a copy: the key, and the host in the endpoint, would otherwise be cuts that keep
+  // the whole message alive in the cache.
+  const e = parseHostPort(ownText(text), proto, secure);
   if (hostPortCache.size >= HOST_PORT_CACHE_MAX) hostPortCache.clear();
-  hostPortCache.set(key, e);
+  hostPortCache.set(ownText(key), e);
   return e;
 }
 

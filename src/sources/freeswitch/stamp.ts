@@ -2,7 +2,7 @@
 //   <dir> <N> bytes <prep> <proto>/[<ip>]:<port>[/<flowinfo>][;comp=sigcomp] at HH:MM:SS.uuuuuu:
 // dir is recv/send in the log trace and recv/sent in the dump file (§8.2 G).
 import { canonicalHost, type Endpoint } from '../../model/address.js';
-import { ownText } from './lines.js';
+import { ownText } from '../../model/text.js';
 
 export type StampDirection = 'recv' | 'send';
 
@@ -43,7 +43,7 @@ const hostCache = new Map<string, string>();
 function peerHost(text: string): string {
   let host = hostCache.get(text);
   if (host === undefined) {
-    // Kept and handed on: a copy, not a slice of the input piece's text (lines.ts).
+    // Kept and handed on: a copy, not a slice of the input piece's text (model/text.ts).
     const own = ownText(text);
     host = canonicalHost(own);
     if (hostCache.size >= HOST_CACHE_MAX) hostCache.clear();

@@ -5,6 +5,7 @@ import { isIPv6 } from 'node:net';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../../model/address.js';
 import { chunkId, md5hex, timeFields, type Chunk } from '../../model/chunk.js';
 import type { Instant } from '../../model/time.js';
+import { ownText } from '../../model/text.js';
 
 export const KNOWN_TAGS = ['start', 'log', 'pass', 'end', 'stop'] as const;
 
@@ -113,9 +114,12 @@ const endpointCache = new Map<string, Endpoint | undefined>();
 export function endpointOf(text: string): Endpoint | undefined {
   const cached = endpointCache.get(text);
   if (cached !== undefined || endpointCache.has(text)) return cached;
-  const e = parseEndpointText(text);
+  // Parsed from a copy: the key, and the host in the endpoint, would otherwise be cuts that keep
+  // the whole log line alive in the cache.
+  const own = ownText(text);
+  const e = parseEndpointText(own);
   if (endpointCache.size >= ENDPOINT_CACHE_MAX) endpointCache.clear();
-  endpointCache.set(text, e);
+  endpointCache.set(own, e);
   return e;
 }
 

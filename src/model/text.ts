@@ -1,0 +1,12 @@
+// In V8 a string cut from a longer one (a Call-ID sliced from a SIP message, a host from a log
+// piece) is a view that keeps the whole original alive for as long as the cut lives. What
+// outlives its input (caches, recency sets) keeps its own copy instead.
+
+const NOT_LATIN1 = /[^\u0000-\u00ff]/;
+
+/** A flat copy of `s` that holds on to no other string. Short slices are copied by V8 itself. */
+export function ownText(s: string): string {
+  if (s.length < 13) return s;
+  // latin1 keeps a one-byte string one byte a character; anything wider round-trips as UTF-16.
+  return NOT_LATIN1.test(s) ? Buffer.from(s, 'utf16le').toString('utf16le') : Buffer.from(s, 'latin1').toString('latin1');
+}
