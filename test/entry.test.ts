@@ -1,11 +1,11 @@
-// The start-up fast path (src/cli/entry.ts): for --help, --version, show and list it must behave
+// The start-up fast path (src/cli/entry.cts): for --help, --version, show and list it must behave
 // exactly as the yargs path (CALL_INSPECTOR_NO_FAST_PATH=1), and decline what it does not know.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir, tempStore } from './helpers/cli.js';
-import { parseListArgs, parseShowArgs } from '../src/cli/entry.js';
+import { parseListArgs, parseShowArgs } from '../src/cli/entry.cjs';
 
 const SLOW = { CALL_INSPECTOR_NO_FAST_PATH: '1' };
 

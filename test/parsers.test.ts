@@ -77,7 +77,7 @@ test('parsers: a running ingest is listed under its input, and gone when it ends
   }, 10000);
   if (!listed) child.kill('SIGKILL');
   assert.ok(listed, 'ingest never registered');
-  // The pid of the process doing the ingest: bin/ runs it as its child (entry.ts).
+  // The pid of the process doing the ingest: bin/ runs it as its child (entry.cts).
   const [name, kind, pid] = seen.split(' ');
   assert.deepEqual([name, kind], ['-', 'ingest']);
   const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);

@@ -1,4 +1,4 @@
-// Errors of a command run by the fast path (entry.ts), reported exactly as main() does.
+// Errors of a command run by the fast path (entry.cts), reported exactly as main() does.
 import { CommandError, diag, UsageError } from './output.js';
 import { StoreError } from '../store/store.js';
 

@@ -7,7 +7,7 @@ import { openStore, parseAliases } from './common.js';
 import type { Store } from '../../store/store.js';
 import { collectRelatedLegs } from '../../store/leg-index.js';
 import type { Chunk } from '../../model/chunk.js';
-// For the fast path (entry.ts): errors reported by the same copy of the error classes as show throws.
+// For the fast path (entry.cts): errors reported by the same copy of the error classes as show throws.
 export { reportCliError } from '../entry-errors.js';
 
 export async function loadCall(store: Store, callId: string): Promise<Chunk[]> {
