@@ -65,3 +65,15 @@ test('a full filter of a busy capture stays small (200,000 entries)', async () =
   // Strings and records per entry took 76 MB here; numbers and typed arrays take ~11 MB.
   assert.ok(grown < 25 * 1024 * 1024, `the filter holds ${grown} bytes`);
 });
+
+test('what was seen survives the filter growing its room', () => {
+  const f = new DuplicateFilter({ maxEntries: 5000, horizonNs: 10_000n * MS });
+  for (let i = 0; i < 3000; i++) f.check('udp a b', 1, Buffer.from(`m${i}`), BigInt(i) * 1000n);
+  assert.equal(f.size, 3000);
+  assert.equal(f.check('udp a b', 1, Buffer.from('m0'), 3_000_000n), 'duplicate');
+  assert.equal(f.check('udp a b', 1, Buffer.from('m1500'), 3_000_000n), 'duplicate');
+  assert.equal(f.check('udp a b', 1, Buffer.from('m2999'), 3_000_000n), 'duplicate');
+  assert.equal(f.check('udp a b', 1, Buffer.from('m0'), 600n * MS), 'retransmission');
+  f.check('udp a b', 1, Buffer.from('late'), 20_000n * MS);
+  assert.equal(f.size, 1, 'all expired in order after the growth');
+});

@@ -49,11 +49,13 @@ export class DuplicateFilter {
   private readonly seen = new Map<number, number>();
   // A ring of sightings in arrival order, for expiry: key, capture time (ns as a double: ~256 ns
   // steps at today's epoch, far below the 50 ms window) and IP id.
-  private readonly keys: Float64Array;
-  private readonly times: Float64Array;
-  private readonly ipIds: Int32Array;
+  // It starts small and doubles up to maxEntries: a quiet capture never touches the full 4 MB.
+  private keys: Float64Array;
+  private times: Float64Array;
+  private ipIds: Int32Array;
   private head = 0;
   private used = 0;
+  private readonly maxEntries: number;
   private readonly window: number;
   private readonly retransmit: number;
   private readonly horizon: number;
@@ -64,10 +66,11 @@ export class DuplicateFilter {
     this.window = Number(opts.windowNs ?? 50_000_000n);
     this.retransmit = Number(opts.retransmitNs ?? 250_000_000n);
     this.horizon = Number(opts.horizonNs ?? 64_000_000_000n);
-    const max = opts.maxEntries ?? 200_000;
-    this.keys = new Float64Array(max);
-    this.times = new Float64Array(max);
-    this.ipIds = new Int32Array(max);
+    this.maxEntries = Math.max(1, opts.maxEntries ?? 200_000);
+    const first = Math.min(1024, this.maxEntries);
+    this.keys = new Float64Array(first);
+    this.times = new Float64Array(first);
+    this.ipIds = new Int32Array(first);
   }
 
   /**
@@ -102,13 +105,33 @@ export class DuplicateFilter {
   }
 
   private record(key: number, now: number, ipId: number): void {
-    if (this.used === this.keys.length) this.drop(); // full: the oldest sighting goes
+    if (this.used === this.keys.length) {
+      if (this.keys.length < this.maxEntries) this.grow();
+      else this.drop(); // full: the oldest sighting goes
+    }
     const slot = (this.head + this.used) % this.keys.length;
     this.keys[slot] = key;
     this.times[slot] = now;
     this.ipIds[slot] = ipId;
     this.used++;
     this.seen.set(key, slot);
+  }
+
+  /** Twice the room (at most maxEntries), the sightings moved to the front in order. */
+  private grow(): void {
+    const cap = this.keys.length, next = Math.min(cap * 2, this.maxEntries);
+    const keys = new Float64Array(next), times = new Float64Array(next), ipIds = new Int32Array(next);
+    for (let i = 0; i < this.used; i++) {
+      const from = (this.head + i) % cap;
+      keys[i] = this.keys[from]!;
+      times[i] = this.times[from]!;
+      ipIds[i] = this.ipIds[from]!;
+    }
+    for (const [key, slot] of this.seen) this.seen.set(key, (slot - this.head + cap) % cap);
+    this.keys = keys;
+    this.times = times;
+    this.ipIds = ipIds;
+    this.head = 0;
   }
 
   private drop(): void {
