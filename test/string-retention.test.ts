@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ownText } from '../src/model/text.js';
+import { flatten, ownText } from '../src/model/text.js';
 import { LegIndex } from '../src/store/leg-index.js';
 import { canonicalHeaderKey } from '../src/sip/message.js';
 import { endpointOf } from '../src/sources/kamailio/kazoo-scheme.js';
@@ -79,4 +79,25 @@ test("the FreeSWITCH reader's host:port cache keeps copies of the texts", async 
     return hostPort(msg.slice(0, msg.indexOf(' ')), 'udp');
   });
   assert.ok(grown < LIMIT, `kept ${grown} bytes`);
+});
+
+/** Heap kept by 4,000 strings built as a store line is, piece by piece; flattened or not. */
+function builtLines(flat: boolean): number {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept: string[] = [];
+  for (let i = 0; i < 4000; i++) {
+    let line = '{"v":1';
+    for (let k = 0; k < 30; k++) line += `,"m${k}":"value ${i} ${k} of a chunk"`;
+    kept.push(flat ? flatten(line + '}') : line + '}');
+  }
+  gc();
+  assert.equal(kept.length, 4000);
+  return process.memoryUsage().heapUsed - before;
+}
+
+test('flatten: a line built from pieces is kept as one string, not a tree of them', () => {
+  const tree = builtLines(false), flat = builtLines(true);
+  assert.ok(flat * 3 < tree, `flattened ${flat} bytes against ${tree} as built`);
+  assert.equal(flatten('a' + 'b'.repeat(20)), 'a' + 'b'.repeat(20));
 });

@@ -5,6 +5,7 @@
 import type { Chunk } from '../model/chunk.js';
 import { legKeys } from '../dialogue/related.js';
 import { NO_CALL_ID } from './layout.js';
+import { flatten } from '../model/text.js';
 import { callIdOf, storeLine } from './store.js';
 
 export interface PreparedChunk {
@@ -21,7 +22,7 @@ export function prepareChunk(c: Chunk): PreparedChunk {
   return {
     callId,
     id: c.id,
-    line: storeLine(c),
+    line: flatten(storeLine(c)), // held until its batch is written: one flat string, not a tree
     legs: callId === NO_CALL_ID ? [] : legKeys(c).map((k) => k.key),
   };
 }
