@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DistinctCalls, hash53 } from '../src/ingest/distinct-calls.js';
+import { DistinctCalls } from '../src/ingest/distinct-calls.js';
+import { hash53 } from '../src/model/text.js';
 
 test('counts each Call-ID once, over a million similar ones without a collision', () => {
   const calls = new DistinctCalls(2_000_000);

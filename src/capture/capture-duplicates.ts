@@ -10,7 +10,8 @@
 // - repeats in between (50-250 ms, or with another IP id) are kept, unflagged.
 // Memory: entries expire after `horizonNs` of capture time (longer than SIP's 32 s timer B/F)
 // and at most `maxEntries` are kept.
-import crypto from 'node:crypto';
+import { md5digest } from '../model/chunk.js';
+import { hash53 } from '../model/text.js';
 import type { Instant } from '../model/time.js';
 
 export type DuplicateVerdict = 'new' | 'duplicate' | 'retransmission';
@@ -29,19 +30,12 @@ export interface DuplicateOptions {
 // the hop: two packets would also have to share the IP id and fall within 50 ms for a wrong
 // 'duplicate' (at 200,000 entries, a 53-bit key collides about once in 4.5e10 packets).
 
-/** The two 32-bit halves of a 53-bit key: md5(payload) XOR FNV-1a-like hashes of the hop. */
-const oneShotHash = typeof crypto.hash === 'function' ? crypto.hash : undefined;
-
+/** A 53-bit key: the first 53 bits of md5(payload), XOR the hop's hash53, lane by lane (32 + 21). */
 function packetKey(hop: string, payload: Buffer): number {
-  const d = oneShotHash ? oneShotHash('md5', payload, 'buffer') as unknown as Buffer : crypto.createHash('md5').update(payload).digest();
-  let a = 0x811c9dc5, b = 0x5bd1e995;
-  for (let i = 0; i < hop.length; i++) {
-    const c = hop.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  return ((d.readUInt32BE(0) ^ a) >>> 0) * 0x200000 + ((d.readUInt32BE(4) ^ b) & 0x1fffff);
+  const d = md5digest(payload);
+  const h = hash53(hop);
+  // `h & 0x1fffff` reads h modulo 2^32, whose low 21 bits are h's.
+  return ((d.readUInt32BE(0) ^ Math.floor(h / 0x200000)) >>> 0) * 0x200000 + ((d.readUInt32BE(4) ^ h) & 0x1fffff);
 }
 
 export class DuplicateFilter {

@@ -240,7 +240,7 @@ export function parseListArgs(args: string[], store?: string): Record<string, un
 /**
  * commands/<name>.bundle.cjs, made by `npm run build` (esbuild, after tsc): the command and all
  * it imports, packages included, in one file, which loads ~12 ms faster than the ~30 modules, and
- * with a code cache (command-bundle.ts) ~10-30 ms more. Used only when newer than the tsc output
+ * with a code cache (command-bundle.cts) ~10-30 ms more. Used only when newer than the tsc output
  * it was made from: tsc rewrites every file, so after a bare `tsc` the modules themselves run,
  * never a stale bundle.
  */

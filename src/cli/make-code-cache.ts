@@ -3,7 +3,7 @@
 // run draws a call of fixtures/demo in each output format, from a store in a temporary
 // directory that this step makes and removes. See command-bundle.cts for how the cache is used.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +45,7 @@ async function main(bundle: string): Promise<number> {
     await quietly(async () => { await run({ ...base, format: 'ladder', inspect: true, related: true }); });
     const target = cachePathOf(bundle);
     const tmp = `${target}.${process.pid}.tmp`;
-    writeFileSync(tmp, cacheFileContents(readFileSync(bundle, 'utf8'), loaded.script.createCachedData()));
+    writeFileSync(tmp, cacheFileContents(loaded.source, loaded.script.createCachedData()));
     renameSync(tmp, target);
     return 0;
   } finally {

@@ -6,6 +6,8 @@
 // ingest would have collected after every batch). Two Call-IDs of one run colliding (about 1 in
 // 10^4 at half a million calls) would undercount by one, and the figure is only a report; past
 // half a million calls it is estimated, in a fixed 64 KB.
+import { hash53 } from '../model/text.js';
+
 export class DistinctCalls {
   /** Hashes + 1 (0 marks a free slot); the capacity is a power of two, at most 3/4 full. */
   private slots: Float64Array | undefined = new Float64Array(1024);
@@ -85,13 +87,3 @@ function sketchEstimate(sketch: Uint8Array): number {
   return Math.round(raw <= 2.5 * m && zeros > 0 ? m * Math.log(m / zeros) : raw);
 }
 
-export function hash53(text: string): number {
-  let a = 0x811c9dc5, b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
-}

@@ -84,6 +84,10 @@ export function md5hex(text: string | Buffer): string {
   return oneShotHash ? oneShotHash('md5', text, 'hex') : crypto.createHash('md5').update(text).digest('hex');
 }
 
+export function md5digest(bytes: Buffer): Buffer {
+  return oneShotHash ? oneShotHash('md5', bytes, 'buffer') as unknown as Buffer : crypto.createHash('md5').update(bytes).digest();
+}
+
 /** `ts` is the node time, or its decimal text (Chunk.ts). */
 export function chunkId(parser: string, ts: Instant | string, hash: string): string {
   return md5hex(`${parser}\u0000${ts}\u0000${hash}`).slice(0, 16);
