@@ -11,6 +11,7 @@ import { projectRoot } from './helpers/corpus.js';
 import { callPath } from '../src/store/layout.js';
 import { chunkFromJson } from '../src/model/chunk.js';
 import { IndexThread } from '../src/store/call-index/index-thread.js';
+import { openIndex } from '../src/store/call-index/db.js';
 import { ChunkSink } from '../src/store/sink.js';
 import { Store } from '../src/store/store.js';
 
@@ -410,5 +411,21 @@ test('listen-style settling: a big call is recomputed only after a hold that gro
   await assertSameAsScan(store.root, []);
   } finally {
     if (!drained) await thread.drain(); // a failed assertion must not leave the thread running
+  }
+});
+
+test('a writer\'s index connection keeps a small page cache; readers keep SQLite\'s default of this build', () => {
+  const root = tempDir();
+  const writer = openIndex(root, { create: true, cacheKb: 4096 });
+  const reader = openIndex(root, { create: false });
+  if (!writer || !reader) return void assert.fail('better-sqlite3 did not load');
+  try {
+    assert.equal(writer.pragma('cache_size', { simple: true }), -4096);
+    // better-sqlite3 builds SQLite with 16 MB (SQLITE_DEFAULT_CACHE_SIZE=-16000): what the
+    // writer's 4 MB saves on an ingest's peak.
+    assert.equal(reader.pragma('cache_size', { simple: true }), -16000);
+  } finally {
+    writer.close();
+    reader.close();
   }
 });

@@ -103,7 +103,7 @@ function isDamaged(e: unknown): boolean {
  * of another schema version is replaced by an empty one); without, a missing index gives
  * undefined. The caller decides whether an index is trustworthy from `isComplete`.
  */
-export function openIndex(storeRoot: string, opts: { create: boolean }): Database | undefined {
+export function openIndex(storeRoot: string, opts: { create: boolean; cacheKb?: number }): Database | undefined {
   const Driver = loadDriver();
   if (!Driver) return undefined;
   const path = indexPath(storeRoot);
@@ -122,6 +122,8 @@ export function openIndex(storeRoot: string, opts: { create: boolean }): Databas
     configure(db);
     db.exec(META_SCHEMA);
   }
+  // better-sqlite3 builds SQLite with a 16 MB page cache per connection (SQLITE_DEFAULT_CACHE_SIZE).
+  if (opts.cacheKb !== undefined) db.pragma(`cache_size = -${Math.max(64, Math.floor(opts.cacheKb))}`);
   // The version first: the tables of another schema may not take this one's indexes (a column
   // they lack), and a reader must not build indexes on a table it will not use.
   const version = getMeta(db, 'schema');
