@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheFileContents, cachePathOf, loadCommandBundle } from '../src/cli/command-bundle.cjs';
@@ -45,12 +45,23 @@ test('a cache made from another bundle of the same length is never given to V8',
   assert.equal(typeof loaded.exports.run, 'function');
 });
 
+test('a cache is not given to V8 once its bundle file is rewritten, even with the same text', () => {
+  const dir = tempDir();
+  const bundle = join(dir, 'show.bundle.cjs');
+  copyFileSync(built, bundle);
+  const data = readFileSync(cachePathOf(built)).subarray(16);
+  writeFileSync(cachePathOf(bundle), cacheFileContents(bundle, data));
+  assert.equal(loadInChild(bundle).cacheUsed, true, 'a cache stamped for this file is taken');
+  utimesSync(bundle, new Date(Date.now() + 5000), new Date(Date.now() + 5000));
+  assert.equal(loadInChild(bundle).cacheUsed, false);
+});
+
 test('a cache V8 refuses, or none, costs only the compile', () => {
   const dir = tempDir();
   const bundle = join(dir, 'show.bundle.cjs');
   copyFileSync(built, bundle);
   assert.equal(loadInChild(bundle).cacheUsed, false); // no cache file
-  writeFileSync(cachePathOf(bundle), cacheFileContents(readFileSync(bundle, 'utf8'), Buffer.from('not a V8 code cache')));
+  writeFileSync(cachePathOf(bundle), cacheFileContents(bundle, Buffer.from('not a V8 code cache')));
   const loaded = loadInChild(bundle);
   assert.equal(loaded.cacheUsed, false);
   assert.ok(loaded.exports.includes('run'));

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderLadder } from '../src/render/ladder.js';
+import { loadColors } from '../src/cli/output.js';
 import { displayWidth, escapeText, truncate } from '../src/render/text-width.js';
 import { chunkToJson } from '../src/model/chunk.js';
 import { sampleDialogue, PROXY, UA } from './helpers/dialogue.js';
@@ -132,7 +133,8 @@ test('--raw prints each message under its arrow, escaped, with its capture point
   assert.ok(!renderLadder(sampleDialogue(), { color: false, width: 120 }).includes('Via:'));
 });
 
-test('colours only when enabled, one per kind', () => {
+test('colours only when enabled, one per kind', async () => {
+  await loadColors(true);
   const plain = renderLadder(sampleDialogue(), { color: false, width: 120 });
   assert.ok(!plain.includes(ESC));
   const col = renderLadder(sampleDialogue(), { color: true, width: 120 });

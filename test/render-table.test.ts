@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderTable } from '../src/render/table.js';
+import { loadColors } from '../src/cli/output.js';
 import { sampleDialogue, PROXY } from './helpers/dialogue.js';
 
 const ESC = String.fromCharCode(27);
@@ -19,11 +20,12 @@ test('table rows carry the ladder marks', () => {
   assert.ok(!out.includes(ESC));
 });
 
-test('table: terminal escapes from headers are shown, not sent; colour only when enabled', () => {
+test('table: terminal escapes from headers are shown, not sent; colour only when enabled', async () => {
   const d = sampleDialogue();
   d.messages[1]!.chunk = { ...d.messages[1]!.chunk, label: 'SIP/2.0 100 \u001b]0;owned\u0007Trying', c_seq: '1 \u001b[2JINVITE' };
   const out = renderTable(d, { color: false });
   assert.ok(!out.includes(ESC) && !out.includes('\u0007'));
   assert.ok(out.includes('\\x1b]0;owned\\x07Trying') && out.includes('\\x1b[2JINVITE'));
+  await loadColors(true);
   assert.ok(renderTable(d, { color: true }).includes(`${ESC}[36m`));
 });

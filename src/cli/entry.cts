@@ -4,7 +4,6 @@
 // does not load it: `--help` and `--version` from a cache of the text yargs itself rendered, and
 // `show CALLID` and `list` with the flags they know. Anything else — or anything the fast path
 // does not recognise exactly — goes to main.ts and yargs, unchanged.
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCommandBundle } from './command-bundle.cjs';
@@ -89,6 +88,8 @@ function helpKey(): string {
   // The content, not the mtime: a rebuild that changes nothing keeps the cache.
   const width = Math.min(110, process.stdout.columns ?? 100);
   const env = process.env;
+  // Loaded here, not at the top: `show` and `list` do without node:crypto (~2 ms to load).
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return createHash('sha1').update(readFileSync(mainJs))
     .update([width, env.LC_ALL, env.LC_MESSAGES, env.LANG, env.LANGUAGE, version_()].join('\u0000'))
     .digest('hex').slice(0, 16);

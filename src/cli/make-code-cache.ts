@@ -43,9 +43,16 @@ async function main(bundle: string): Promise<number> {
       if (code) throw new Error(`show --format ${format} of the demo call exited ${code}`);
     }
     await quietly(async () => { await run({ ...base, format: 'ladder', inspect: true, related: true }); });
+    // In colour too, as on a terminal: chalk's functions into the cache.
+    process.env.FORCE_COLOR = '1';
+    try {
+      await quietly(async () => { await run({ ...base, format: 'ladder' }); });
+    } finally {
+      delete process.env.FORCE_COLOR;
+    }
     const target = cachePathOf(bundle);
     const tmp = `${target}.${process.pid}.tmp`;
-    writeFileSync(tmp, cacheFileContents(loaded.source, loaded.script.createCachedData()));
+    writeFileSync(tmp, cacheFileContents(bundle, loaded.script.createCachedData()));
     renameSync(tmp, target);
     return 0;
   } finally {

@@ -1,6 +1,6 @@
 // Where output goes: data on stdout, diagnostics and progress on stderr; colour only on a TTY
 // and never with NO_COLOR (https://no-color.org).
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
@@ -8,8 +8,28 @@ export function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env = 
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }
 
-export function makeChalk(enabled: boolean): ChalkInstance {
-  return new Chalk({ level: enabled ? 2 : 0 });
+/** The styles the renderers draw with (chalk's, or the identity when colour is off). */
+export type Styles = Pick<ChalkInstance, 'bold' | 'dim' | 'gray' | 'cyan' | 'yellow' | 'green' | 'red' | 'magenta' | 'blue'>;
+
+const same = (s: string) => s;
+const PLAIN: Styles = { bold: same, dim: same, gray: same, cyan: same, yellow: same, green: same, red: same, magenta: same, blue: same } as unknown as Styles;
+
+let colored: ChalkInstance | undefined;
+
+/**
+ * Loads chalk if colour is on; a command calls it before drawing. chalk is not loaded otherwise:
+ * its set-up and its own terminal probe (node:tty, node:os) were ~2 ms of `show`'s start-up,
+ * spent for nothing when the output is piped or NO_COLOR is set. Returns `enabled`.
+ */
+export async function loadColors(enabled: boolean): Promise<boolean> {
+  if (enabled && !colored) colored = new (await import('chalk')).Chalk({ level: 2 });
+  return enabled;
+}
+
+export function makeChalk(enabled: boolean): Styles {
+  if (!enabled) return PLAIN;
+  if (!colored) throw new Error('colour output asked for before loadColors(true)');
+  return colored;
 }
 
 /** Write data to stdout, respecting back-pressure (large outputs piped to jq/less). */

@@ -1,7 +1,7 @@
 // The chunk: one SIP message (or one Kamailio log transaction) as seen by one capture point.
 // The single currency between every input and every output (KAZOO.md §2). The first nine keys
 // are the original's, in its order and with its JSON types; the rest are ours.
-import * as crypto from 'node:crypto';
+import { nodeCrypto } from './native-crypto.cjs';
 import { formatShortest, fromGregorian, gregorianOfDecimal, isoOfDecimal, toGregorian, toIso, type Instant } from './time.js';
 
 export const STORE_FORMAT_VERSION = 1;
@@ -78,14 +78,14 @@ export function refTime(c: Chunk): Instant {
 
 // crypto.hash (Node >= 20.12) hashes in one call, without a Hash object per digest; strings are
 // UTF-8 encoded by both.
-const oneShotHash = typeof crypto.hash === 'function' ? crypto.hash : undefined;
-
 export function md5hex(text: string | Buffer): string {
-  return oneShotHash ? oneShotHash('md5', text, 'hex') : crypto.createHash('md5').update(text).digest('hex');
+  const crypto = nodeCrypto();
+  return crypto.hash ? crypto.hash('md5', text, 'hex') : crypto.createHash('md5').update(text).digest('hex');
 }
 
 export function md5digest(bytes: Buffer): Buffer {
-  return oneShotHash ? oneShotHash('md5', bytes, 'buffer') as unknown as Buffer : crypto.createHash('md5').update(bytes).digest();
+  const crypto = nodeCrypto();
+  return crypto.hash ? crypto.hash('md5', bytes, 'buffer') as unknown as Buffer : crypto.createHash('md5').update(bytes).digest();
 }
 
 /** `ts` is the node time, or its decimal text (Chunk.ts). */

@@ -1,6 +1,6 @@
 // What kind of message an arrow is, and the colour of each kind: the same classes in the
 // terminal ladder, the table and the HTML page (requests, 1xx, 2xx, 3xx-6xx: RFC 3261 §7.2).
-import type { ChalkInstance } from 'chalk';
+import type { Styles } from '../cli/output.js';
 import type { Chunk } from '../model/chunk.js';
 
 export type MessageKind = 'request' | 'provisional' | 'success' | 'failure' | 'unknown';
@@ -28,7 +28,7 @@ export function messageKind(c: Chunk): MessageKind {
 }
 
 /** Terminal colours (chalk; a level-0 instance makes these no-ops). */
-export function kindStyle(chalk: ChalkInstance, kind: MessageKind): (s: string) => string {
+export function kindStyle(chalk: Styles, kind: MessageKind): (s: string) => string {
   switch (kind) {
     case 'request': return chalk.cyan;
     case 'provisional': return chalk.yellow;

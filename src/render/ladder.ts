@@ -3,10 +3,9 @@
 // style sngrep and tshark users know (PEERS.md §2.1). Fits a width: tighter spacing first,
 // then labels cut with an ellipsis; an arrow never wraps. All SIP text is escaped for the
 // terminal (headers are attacker-controlled; an ESC in a User-Agent must not reach the tty).
-import type { ChalkInstance } from 'chalk';
 import type { Dialogue, DialogueMessage } from '../dialogue/types.js';
 import { formatDelta, toIso } from '../model/time.js';
-import { makeChalk } from '../cli/output.js';
+import { makeChalk, type Styles } from '../cli/output.js';
 import { kindStyle, messageKind } from './colors.js';
 import { fitLayout, isAnnotation, ladderColumns, lifelines, SELF_LOOP, UNKNOWN_ENTITY, type LabelSpan } from './ladder-layout.js';
 import { capturePoints, markLegend, markText, messageMarks, shortLabel, type Mark } from './marks.js';
@@ -207,7 +206,7 @@ function rawBlock(m: DialogueMessage, marks: Mark[], esc: (s: string) => string)
   return out;
 }
 
-function footer(d: Dialogue, chalk: ChalkInstance, used: Set<Mark['type']>, ascii: boolean, esc: (s: string) => string): string[] {
+function footer(d: Dialogue, chalk: Styles, used: Set<Mark['type']>, ascii: boolean, esc: (s: string) => string): string[] {
   const out: string[] = [''];
   out.push(chalk.bold('capture points') + chalk.dim(' (clock offset to the common timeline, method, support, chunks)'));
   if (d.clocks.length) {

@@ -2,7 +2,7 @@
 // md5 of the Call-ID bytes exactly as given. Everything else the store keeps lives in
 // dot-directories so that the logrotate glob <root>/*/*/* only ever matches call files.
 import { join } from 'node:path';
-import { md5hex } from '../model/chunk.js';
+import { md5HexOf } from '../model/md5.js';
 
 /** Chunks without a Call-ID are filed under the Call-ID "undefined", as the original did. */
 export const NO_CALL_ID = 'undefined';
@@ -13,7 +13,7 @@ export const INDEX_DIR = '.index';
 export const RUN_DIR = '.run';
 
 export function callHash(callId: string): string {
-  return md5hex(Buffer.from(callId, 'utf8'));
+  return md5HexOf(Buffer.from(callId, 'utf8'));
 }
 
 export function callRelPath(callId: string): string {

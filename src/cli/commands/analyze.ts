@@ -5,7 +5,7 @@ import { buildDialogue } from '../../dialogue/build.js';
 import { analyzeDialogue, verdictLine } from '../../analysis/analyze.js';
 import type { Analysis } from '../../analysis/types.js';
 import type { Dialogue } from '../../dialogue/types.js';
-import { colorEnabled, makeChalk, writeOut } from '../output.js';
+import { colorEnabled, loadColors, makeChalk, writeOut } from '../output.js';
 import { openStore } from './common.js';
 import { loadCall, loadRelated } from './show.js';
 
@@ -23,7 +23,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     await writeOut(JSON.stringify(analysis, null, 2) + '\n');
     return 0;
   }
-  await writeOut(renderAnalysis(analysis, dialogue, colorEnabled()));
+  await writeOut(renderAnalysis(analysis, dialogue, await loadColors(colorEnabled())));
   return 0;
 }
 

@@ -3,7 +3,7 @@ import type { CallSummary } from '../../dialogue/summary.js';
 import { nowInstant, parseDuration, parseTimeArg } from '../../model/time.js';
 import { parseCallFile } from '../../store/store.js';
 import { promises as fsp } from 'node:fs';
-import { colorEnabled, makeChalk, UsageError, writeOut } from '../output.js';
+import { colorEnabled, loadColors, makeChalk, UsageError, writeOut } from '../output.js';
 import { openStore } from './common.js';
 import { ListedCall, NOT_FAILED_OUTCOMES, queryIndex, type IndexQuery } from '../../store/call-index/query.js';
 
@@ -79,7 +79,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
   rows.sort((a, b) => (a.firstTs < b.firstTs ? -1 : a.firstTs > b.firstTs ? 1 : a.callId.localeCompare(b.callId)));
   const shown = limit !== undefined ? rows.slice(0, limit) : rows;
-  await writeOut(renderList(shown, String(argv.format ?? 'table'), colorEnabled()));
+  await writeOut(renderList(shown, String(argv.format ?? 'table'), await loadColors(colorEnabled())));
   return 0;
 }
 
