@@ -35,9 +35,9 @@ const skipListen = args.includes('--skip-listen');
 const skipStore = args.includes('--skip-store');
 /** The store's index was made by this build's own ingest (--prepare just now): no reindex part. */
 const skipReindex = args.includes('--skip-reindex');
-/** --kinds pcap-hep,kamailio: only these ingest parts (default: all four). */
 /** Seconds a reference run may take before it is stopped (tshark on a big capture with RTP can take hours). */
 const referenceTimeout = Number(opt('--reference-timeout') ?? 1800);
+/** --kinds pcap-hep,kamailio: only these ingest parts (default: all four). */
 const kinds = new Set((opt('--kinds') ?? 'pcap-sip,pcap-hep,freeswitch,kamailio').split(','));
 
 interface Measure { seconds: number; rssMb?: number; cpu?: number; code: number | null; stdout: string; stderr: string }

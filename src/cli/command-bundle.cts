@@ -20,8 +20,6 @@ const STAMP_BYTES = 16;
 
 export interface LoadedBundle {
   exports: Record<string, unknown>;
-  /** The bundle's text, as compiled. */
-  source: string;
   /** Whether V8 used the code cache (false: none, made from another bundle, or refused). */
   cacheUsed: boolean;
   /** The compiled script, for the build step that makes its cache. */
@@ -71,5 +69,5 @@ export function loadCommandBundle(path: string, opts: { useCache?: boolean } = {
   const module = { exports: {} as Record<string, unknown> };
   const factory = script.runInThisContext() as (...args: unknown[]) => void;
   factory(module.exports, createRequire(bundlePath), module, bundlePath, dirname(bundlePath));
-  return { exports: module.exports, source, cacheUsed: cachedData !== undefined && !script.cachedDataRejected, script };
+  return { exports: module.exports, cacheUsed: cachedData !== undefined && !script.cachedDataRejected, script };
 }

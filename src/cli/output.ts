@@ -9,10 +9,10 @@ export function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env = 
 }
 
 /** The styles the renderers draw with (chalk's, or the identity when colour is off). */
-export type Styles = Pick<ChalkInstance, 'bold' | 'dim' | 'gray' | 'cyan' | 'yellow' | 'green' | 'red' | 'magenta' | 'blue'>;
+export type Styles = Record<'bold' | 'dim' | 'gray' | 'cyan' | 'yellow' | 'green' | 'red' | 'magenta' | 'blue', (s: string) => string>;
 
 const same = (s: string) => s;
-const PLAIN: Styles = { bold: same, dim: same, gray: same, cyan: same, yellow: same, green: same, red: same, magenta: same, blue: same } as unknown as Styles;
+const PLAIN: Styles = { bold: same, dim: same, gray: same, cyan: same, yellow: same, green: same, red: same, magenta: same, blue: same };
 
 let colored: ChalkInstance | undefined;
 

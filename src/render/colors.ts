@@ -27,7 +27,7 @@ export function messageKind(c: Chunk): MessageKind {
   return 'unknown';
 }
 
-/** Terminal colours (chalk; a level-0 instance makes these no-ops). */
+/** Terminal colours (chalk's, or identity functions when colour is off: cli/output.ts). */
 export function kindStyle(chalk: Styles, kind: MessageKind): (s: string) => string {
   switch (kind) {
     case 'request': return chalk.cyan;

@@ -54,6 +54,9 @@ export async function rowsFor(items: { path: string; hash: string; callId?: stri
   return { rows, gone };
 }
 
+/** The page cache of a long-running writer's index connection (better-sqlite3's default: 16 MB). */
+const WRITER_CACHE_KB = 4096;
+
 /**
  * Rows for the calls of a batch, each recomputed from the call's whole file (the index thread's
  * work, index-worker.ts). Nothing is written while the store has no index: IndexThread.start
@@ -61,9 +64,6 @@ export async function rowsFor(items: { path: string; hash: string; callId?: stri
  * older one, and `list` scans meanwhile. `onRows` is told of every row computed (the index
  * thread holds back big calls by their size).
  */
-/** The page cache of a long-running writer's index connection (SQLite's own default is 2 MB). */
-const WRITER_CACHE_KB = 4096;
-
 export function callIndexListener(store: Store, onRows?: (rows: CallRow[]) => void): FlushListener {
   let db: Database | undefined;
   let warned = false;
